@@ -1,0 +1,431 @@
+"""The backward engine: iterative topological order, gradient accumulation, broadcast
+reduction, hooks, retain/create graph and anomaly checks."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .function import RELEASED, Function
+from .grad_mode import state
+from .ops.shape import SumTo
+from .tensor import Tensor
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
+    """Accumulate the gradients of ``tensors`` into ``.grad`` of the leaves that made them.
+
+    Example:
+        >>> import autograd
+        >>> x = autograd.tensor(3.0, requires_grad=True)
+        >>> autograd.backward(x * x)
+        >>> x.grad
+        tensor(6.)
+    """
+    outputs = _as_list(tensors)
+    roots, grads, user = _roots(outputs, grad_tensors)
+    targets = None
+    if inputs is not None:
+        targets = {_key_of(t): i for i, t in enumerate(_check_inputs(_as_list(inputs)))}
+    _execute(
+        roots,
+        grads,
+        user,
+        create_graph if retain_graph is None else retain_graph,
+        create_graph,
+        targets,
+        accumulate=True,
+    )
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple (``.grad`` is left
+    alone). With ``create_graph=True`` they are recorded, so they can be differentiated again.
+
+    Example:
+        >>> import autograd
+        >>> x = autograd.tensor(2.0, requires_grad=True)
+        >>> (dx,) = autograd.grad(x ** 3, x, create_graph=True)
+        >>> dx, autograd.grad(dx, x)[0]
+        (tensor(12., grad_fn=<MulBackward>), tensor(12.))
+    """
+    ins = _check_inputs(_as_list(inputs))
+    roots, grads, user = _roots(_as_list(outputs), grad_outputs)
+    targets = {_key_of(t): i for i, t in enumerate(ins)}
+    captured = _execute(
+        roots,
+        grads,
+        user,
+        create_graph if retain_graph is None else retain_graph,
+        create_graph,
+        targets,
+        accumulate=False,
+    )
+    result: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        g = captured.get(_key_of(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"input {i} (shape {t.shape}) was not used to compute the outputs; pass "
+                f"allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)
+
+
+def _as_list(x: Any) -> list[Any]:
+    if isinstance(x, Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    raise TypeError(f"expected a Tensor or a sequence of Tensors, got {type(x).__name__}")
+
+
+def _check_inputs(inputs: list[Any]) -> list[Tensor]:
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs[{i}] must be a Tensor, not {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"inputs[{i}] (shape {t.shape}) does not require grad")
+    return inputs
+
+
+def _key(fn: Any, nr: int) -> Any:
+    return id(fn) if nr == 0 else (id(fn), nr)
+
+
+def _key_of(t: Tensor) -> Any:
+    return id(t) if t.grad_fn is None else _key(t.grad_fn, t._output_nr)
+
+
+def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set[int]]:
+    """The root nodes, their starting gradients, and the ids of gradients the user owns."""
+    if grads is None:
+        grads = [None] * len(outputs)
+    elif isinstance(grads, (Tensor, np.ndarray, int, float)):
+        grads = [grads]
+    grads = list(grads)
+    if len(grads) != len(outputs):
+        raise ValueError(f"got {len(grads)} gradients for {len(outputs)} outputs")
+    roots, start, user = [], [], set()
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outputs[{i}] must be a Tensor, not {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            if t.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; output {i} has "
+                    f"shape {t.shape}, so pass a gradient of that shape"
+                )
+            g = Tensor._make(np.ones(t.shape, dtype=t.dtype))
+        else:
+            g = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
+            if g.shape != t.shape:
+                raise RuntimeError(
+                    f"mismatch in shape: gradient {i} has shape {g.shape} and output {i} has "
+                    f"shape {t.shape}"
+                )
+            if g.dtype != t.dtype:
+                g = g.astype(t.dtype)
+            user.add(id(g.data))
+        roots.append((t if t.grad_fn is None else t.grad_fn, t._output_nr))
+        start.append(g)
+    return roots, start, user
+
+
+def _execute(
+    roots: list[Any],
+    grads: list[Tensor],
+    user: set[int],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: dict[Any, int] | None,
+    accumulate: bool,
+) -> dict[Any, Tensor]:
+    """Run every node once, after all of its consumers (Kahn's algorithm, no recursion)."""
+    deps: dict[int, int] = {}  # node id -> edges into it from nodes still to run
+    stack = []
+    for fn, _ in roots:
+        if id(fn) not in deps:
+            deps[id(fn)] = 0
+            stack.append(fn)
+    while stack:
+        fn = stack.pop()
+        if not isinstance(fn, Function):
+            continue
+        if targets is None and fn._saved is RELEASED:  # fail before any accumulation
+            raise RuntimeError(fn._released_message())
+        for nxt in fn.next_functions:
+            if nxt is not None:
+                k = id(nxt)
+                n = deps.get(k)
+                if n is None:
+                    deps[k] = 1
+                    stack.append(nxt)
+                else:
+                    deps[k] = n + 1
+    needed = _needed(roots, targets) if targets is not None else None
+
+    buffers: dict[Any, Any] = {}
+    for (fn, nr), g0 in zip(roots, grads):
+        k = _key(fn, nr)
+        prev0 = buffers.get(k)
+        buffers[k] = g0 if prev0 is None else prev0 + g0
+    ready: list[Any] = []
+    for fn, _ in roots:
+        if deps[id(fn)] == 0 and all(r is not fn for r in ready):
+            ready.append(fn)
+    captured: dict[Any, Tensor] = {}
+    stored: set[int] = set(user)
+    anomaly = state.anomaly
+    fast = needed is None and not anomaly
+    prev_mode = state.grad_enabled
+    state.grad_enabled = create_graph
+    # The graph has no reference cycles, so the cyclic GC finds nothing here; on a big graph
+    # its passes over every node would double the time of backward.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    g: Any
+    gs: Any
+    grads_in: Any
+    try:
+        while ready:
+            fn = ready.pop()
+            if not isinstance(fn, Function):  # a leaf tensor: hooks, then store
+                g = buffers.pop(id(fn), None)
+                if g is not None:
+                    g = _run_hooks(fn._hooks, g)
+                    if targets is None or id(fn) in targets:
+                        if accumulate:
+                            _accumulate(fn, g, create_graph, stored)
+                        else:
+                            captured[id(fn)] = g
+                continue
+            nexts = fn.next_functions
+            if fast and fn._extra is None:  # the common case, inline
+                g = buffers.pop(id(fn), None)
+                grads_in = None
+                if g is not None:
+                    gshape = g.shape
+                    grads_in = fn.backward(fn, g)
+                    if type(grads_in) is not tuple:
+                        grads_in = _as_tuple(fn, grads_in)
+            else:
+                gs = _node_grads(fn, buffers, targets, captured, accumulate)
+                grads_in = None
+                if gs is not None:
+                    gshape = gs[0].shape
+                    if needed is None or any(n is not None and needed.get(id(n)) for n in nexts):
+                        if fn._saved is RELEASED:
+                            raise RuntimeError(fn._released_message())
+                        grads_in = _call_backward(fn, gs, anomaly)
+            if grads_in is not None and len(grads_in) != len(nexts):
+                _bad_count(fn, len(grads_in))
+            shapes = fn._in_shapes
+            nrs = fn._next_nr
+            i = -1
+            for nxt in nexts:
+                i += 1
+                if nxt is None:
+                    continue
+                k = id(nxt)
+                if needed is not None and not needed.get(k):
+                    continue
+                if grads_in is not None:
+                    gi = grads_in[i]
+                    if gi is not None:
+                        if type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
+                            gi = gi if isinstance(gi, Tensor) else Tensor._make(np.asarray(gi))
+                        if shapes is not None:
+                            if gi.shape != shapes[i]:
+                                gi = _sum_to(fn, i, gi, shapes[i])
+                        elif gi.shape != gshape:
+                            _bad_shape(fn, i, gi.shape, gshape)
+                        if anomaly:
+                            _check_finite(fn, i, gi)
+                        key = _key(nxt, nrs[i]) if nrs else k
+                        prev = buffers.get(key)
+                        buffers[key] = gi if prev is None else prev + gi
+                d = deps[k] - 1
+                deps[k] = d
+                if d == 0:
+                    ready.append(nxt)
+            if not retain_graph:
+                fn._saved = RELEASED
+    finally:
+        state.grad_enabled = prev_mode
+        if gc_was_on:
+            gc.enable()
+    return captured
+
+
+def _needed(roots: list[Any], targets: dict[Any, int]) -> dict[int, bool]:
+    """Which nodes lead to a target (post-order DFS, iterative): only those run."""
+    target_nodes = {k if isinstance(k, int) else k[0] for k in targets}
+    memo: dict[int, bool] = {}
+    for root, _ in roots:
+        if id(root) in memo:
+            continue
+        stack = [(root, iter(_nexts(root)))]
+        memo[id(root)] = False
+        while stack:
+            fn, it = stack[-1]
+            for nxt in it:
+                if nxt is not None and id(nxt) not in memo:
+                    memo[id(nxt)] = False
+                    stack.append((nxt, iter(_nexts(nxt))))
+                    break
+            else:
+                stack.pop()
+                memo[id(fn)] = id(fn) in target_nodes or any(
+                    memo.get(id(n), False) for n in _nexts(fn) if n is not None
+                )
+    return memo
+
+
+def _nexts(fn: Any) -> tuple[Any, ...]:
+    return fn.next_functions if isinstance(fn, Function) else ()
+
+
+def _node_grads(
+    fn: Function,
+    buffers: dict[Any, Any],
+    targets: dict[Any, int] | None,
+    captured: dict[Any, Tensor],
+    accumulate: bool,
+) -> list[Tensor] | None:
+    """The gradient of each of the node's outputs, after tensor hooks and retain_grad."""
+    extra = fn._extra
+    if extra is None:
+        g = buffers.pop(id(fn), None)
+        gs = None if g is None else [g]
+    else:
+        n = extra.get("n_out", 1)
+        got = [buffers.pop(_key(fn, i), None) for i in range(n)]
+        if all(g is None for g in got):
+            gs = None
+        else:
+            meta = extra.get("out_meta")
+            gs = [
+                g if g is not None else Tensor._make(np.zeros(*meta[i]))  # type: ignore[index]
+                for i, g in enumerate(got)
+            ]
+            hooks = extra.get("hooks", {})
+            retain = extra.get("retain", {})
+            for i in range(n):
+                gs[i] = _run_hooks(hooks.get(i), gs[i])
+                ref = retain.get(i)
+                t = ref() if ref is not None else None
+                if t is not None:
+                    g = gs[i] if gs[i].grad_fn is not None else gs[i].detach()
+                    t.grad = g if t.grad is None else t.grad + g
+    if gs is not None and targets is not None:
+        for i, g in enumerate(gs):
+            k = _key(fn, i)
+            if k in targets:
+                captured[k] = g
+    return gs
+
+
+def _run_hooks(hooks: list[Any] | None, g: Tensor) -> Tensor:
+    if hooks:
+        for hook in list(hooks):
+            new = hook(g)
+            if new is not None:
+                if not isinstance(new, Tensor) or new.shape != g.shape:
+                    raise RuntimeError(
+                        f"a hook returned {type(new).__name__} "
+                        f"{getattr(new, 'shape', '')}; it must return None or a Tensor of "
+                        f"shape {g.shape}"
+                    )
+                g = new
+    return g
+
+
+def _call_backward(fn: Function, gs: list[Tensor], anomaly: bool) -> Sequence[Any]:
+    try:
+        out = fn.backward(fn, *gs)
+    except Exception as e:
+        if anomaly and fn._extra and "trace" in fn._extra and not getattr(e, "_traced", False):
+            e.args = (
+                f"{e.args[0] if e.args else e}\n\nThe forward call of {fn.name()} "
+                f"was made here:\n{fn._extra['trace']}",
+            ) + e.args[1:]
+            e._traced = True  # type: ignore[attr-defined]
+        raise
+    return out if type(out) is tuple else _as_tuple(fn, out)
+
+
+def _as_tuple(fn: Function, out: Any) -> tuple[Any, ...]:
+    return tuple(out) if isinstance(out, list) else (out,)
+
+
+def _bad_count(fn: Function, n: int) -> None:
+    raise RuntimeError(
+        f"{fn.name()}.backward returned {n} gradients, but forward had "
+        f"{len(fn.next_functions)} inputs"
+    )
+
+
+def _sum_to(fn: Function, i: int, g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    try:
+        return SumTo.apply(g, shape)
+    except ValueError:
+        _bad_shape(fn, i, g.shape, shape)
+        raise
+
+
+def _bad_shape(fn: Function, i: int, got: tuple[int, ...], expected: tuple[int, ...]) -> None:
+    raise RuntimeError(
+        f"{fn.name()}.backward returned a gradient of shape {got} for input {i}, which has "
+        f"shape {expected}"
+    )
+
+
+def _check_finite(fn: Function, i: int, g: Tensor) -> None:
+    data = g.data
+    if data.dtype.kind in "fc" and not np.isfinite(data).all():
+        what = "nan" if np.isnan(data).any() else "inf"
+        where = (fn._extra or {}).get("trace", "  (made before anomaly detection was on)")
+        raise RuntimeError(
+            f"Function '{fn.name()}Backward' returned {what} values in its {i}th output.\n"
+            f"The forward call of {fn.name()} that made it was:\n{where}"
+        )
+
+
+def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -> None:
+    """Add ``g`` into ``leaf.grad``; a stored gradient owns its memory (never a view or a
+    buffer another leaf or the caller holds)."""
+    if g.dtype != leaf.dtype:
+        g = g.astype(leaf.dtype)
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g if create_graph else Tensor._make(leaf.grad.data + g.data)
+        return
+    if not create_graph:
+        data = g.data
+        if data.base is not None or not data.flags.writeable or id(data) in stored:
+            g = Tensor._make(data.copy())
+        elif g.requires_grad:
+            g = g.detach()
+        stored.add(id(g.data))
+    leaf.grad = g

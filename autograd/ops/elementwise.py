@@ -1,0 +1,492 @@
+"""Elementwise primitives: arithmetic, unary math, maximum/minimum, where, clamp, casts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor, where
+
+
+def _floating(x: np.ndarray) -> np.ndarray:
+    """Math on integers gives float32 (as in PyTorch), not NumPy's float64."""
+    return x if x.dtype.kind in "fc" else x.astype(np.float32)
+
+
+class Add(Function):
+    """z = a + b;  da = grad, db = grad"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad, grad
+
+
+class Sub(Function):
+    """z = a - b;  da = grad, db = -grad"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad, (-grad if ctx.next_functions[1] is not None else None)
+
+
+class Mul(Function):
+    """z = a * b;  da = grad * b, db = grad * a"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        na, nb = ctx.next_functions
+        return (grad * b if na is not None else None), (grad * a if nb is not None else None)
+
+
+class Div(Function):
+    """z = a / b;  da = grad / b, db = -grad * a / b**2"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b = ctx.saved_tensors
+        na, nb = ctx.next_functions
+        ga = grad / b if na is not None else None
+        gb = -grad * a / (b * b) if nb is not None else None
+        return ga, gb
+
+
+class Pow(Function):
+    """z = a ** b;  da = grad * b * a**(b-1) (0 where b == 0), db = grad * z * log(a)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        a, b, out = ctx.saved_tensors
+        na, nb = ctx.next_functions
+        ga = gb = None
+        if na is not None:
+            if isinstance(b, Tensor):
+                ga = where(b.data == 0, 0.0, grad * b * a ** (b - 1))
+            else:
+                ga = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+        if nb is not None:
+            if isinstance(a, Tensor):
+                # 0 ** b for b >= 0 has zero slope in b (PyTorch's choice), not 0 * log(0)
+                zero = (a.data == 0) & (np.asarray(b.data) >= 0)
+                safe_a = where(zero, 1.0, a)
+                gb = where(zero, 0.0, grad * out * safe_a.log())
+            else:
+                gb = grad * out * math.log(a) if a > 0 else grad * out * float("nan")
+        return ga, gb
+
+
+class Neg(Function):
+    """y = -x;  dx = -grad"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return -grad
+
+
+class Exp(Function):
+    """y = exp(x);  dx = grad * y"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        out = np.exp(_floating(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """y = log(x);  dx = grad / x"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log(_floating(x))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad / x
+
+
+class Log1p(Function):
+    """y = log(1 + x);  dx = grad / (1 + x)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.log1p(_floating(x))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad / (x + 1.0)
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dx = grad / (2 y)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        out = np.sqrt(_floating(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad / (out * 2.0)
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x);  dx = -grad * y**3 / 2"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        out = 1.0 / np.sqrt(_floating(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * out * out * out * -0.5
+
+
+class Sin(Function):
+    """y = sin(x);  dx = grad * cos(x)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.sin(_floating(x))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad * x.cos()
+
+
+class Cos(Function):
+    """y = cos(x);  dx = -grad * sin(x)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.cos(_floating(x))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (x,) = ctx.saved_tensors
+        return -grad * x.sin()
+
+
+class Tan(Function):
+    """y = tan(x);  dx = grad * (1 + y**2)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        out = np.tan(_floating(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * (out * out + 1.0)
+
+
+class Tanh(Function):
+    """y = tanh(x);  dx = grad * (1 - y**2)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        out = np.tanh(_floating(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * (1.0 - out * out)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)), computed without overflow;  dx = grad * y * (1 - y)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * out * (1.0 - out)
+
+
+class Abs(Function):
+    """y = |x|;  dx = grad * sign(x) (0 at x == 0, as PyTorch)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad * np.sign(x.data)
+
+
+class Sign(Function):
+    """y = sign(x);  dx = 0"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad * 0.0
+
+
+class Reciprocal(Function):
+    """y = 1 / x;  dx = -grad * y**2"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        x = _floating(x)
+        out = np.reciprocal(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return -grad * out * out
+
+
+class Maximum(Function):
+    """z = max(a, b);  the larger input gets grad; a tie splits it in halves (PyTorch)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        out = np.maximum(a, b)
+        ctx.save_for_backward(_tie_mask(a, b, out.dtype, np.greater))
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (mask,) = ctx.saved_tensors
+        return grad * mask, grad * (1.0 - mask)
+
+
+class Minimum(Function):
+    """z = min(a, b);  the smaller input gets grad; a tie splits it in halves (PyTorch)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
+        out = np.minimum(a, b)
+        ctx.save_for_backward(_tie_mask(a, b, out.dtype, np.less))
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (mask,) = ctx.saved_tensors
+        return grad * mask, grad * (1.0 - mask)
+
+
+def _tie_mask(a: Any, b: Any, dtype: np.dtype, wins: Any) -> np.ndarray:
+    """1 where a wins, 0.5 on a tie, 0 where b wins, in the output's dtype."""
+    mask = wins(a, b).astype(dtype)
+    mask += np.equal(a, b) * np.asarray(0.5, dtype)
+    return mask
+
+
+class Where(Function):
+    """z = a where cond else b;  da = grad where cond, db = grad elsewhere"""
+
+    __slots__ = ("cond",)
+
+    @staticmethod
+    def forward(ctx: Any, cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        _, na, nb = ctx.next_functions
+        ga = Where.apply(ctx.cond, grad, 0.0) if na is not None else None
+        gb = Where.apply(ctx.cond, 0.0, grad) if nb is not None else None
+        return None, ga, gb
+
+
+class Clamp(Function):
+    """y = min(max(x, lo), hi);  dx = grad where lo <= x <= hi (bounds included, as PyTorch)"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
+        ctx.save_for_backward(x, lo, hi)
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return out if out is not x else x.copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        x, lo, hi = ctx.saved_tensors
+        xd = x.data
+        inside = np.ones(xd.shape, dtype=bool)
+        glo = ghi = None
+        if lo is not None:
+            lod = lo.data if isinstance(lo, Tensor) else lo
+            inside &= xd >= lod
+            if ctx.next_functions[1] is not None:
+                glo = where(xd < lod, grad, 0.0)
+        if hi is not None:
+            hid = hi.data if isinstance(hi, Tensor) else hi
+            inside &= xd <= hid
+            if ctx.next_functions[2] is not None:
+                ghi = where(xd > hid, grad, 0.0)
+        return where(inside, grad, 0.0), glo, ghi
+
+
+class Cast(Function):
+    """y = x as another dtype;  dx = grad cast back"""
+
+    __slots__ = ("dtype",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return Cast.apply(grad, ctx.dtype), None
+
+
+class Clone(Function):
+    """y = a copy of x;  dx = grad"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad
+
+
+class Fill(Function):
+    """y = value everywhere (x's shape);  dx = 0"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, value: Any) -> np.ndarray:
+        return np.full_like(x, value)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad * 0.0, None
+
+
+class Copy(Function):
+    """y = src broadcast to x's shape (x.copy_(src));  dx = 0, dsrc = grad"""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, src: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(src, x.shape).copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return grad * 0.0, grad

@@ -1,0 +1,190 @@
+"""Reduction primitives: sum, prod, amax/amin, logsumexp, softmax, log_softmax, 2-norm."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor, where
+from .shape import BroadcastTo, Reshape
+
+
+def kept_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[int, ...]:
+    """``shape`` with each reduced dim set to 1 (what keepdim=True gives)."""
+    if dims is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in dims else n for i, n in enumerate(shape))
+
+
+def _keep(t: Tensor, shape: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+    """A reduced result (or its gradient) reshaped so that it broadcasts against the input."""
+    return t if keepdim else Reshape.apply(t, kept_shape(shape, dims))
+
+
+class Sum(Function):
+    """y = sum of x over dims;  dx = grad broadcast back"""
+
+    __slots__ = ("shape", "dims", "keepdim")
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        g = _keep(grad, ctx.shape, ctx.dims, ctx.keepdim)
+        return BroadcastTo.apply(g, ctx.shape), None, None
+
+
+class Prod(Function):
+    """y = product of x over dims;  dx = grad * (product of the others), exact with zeros"""
+
+    __slots__ = ("dims", "keepdim")
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out = np.asarray(np.prod(x, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        x, out = ctx.saved_tensors
+        dims, keepdim = ctx.dims, ctx.keepdim
+        g = _keep(grad, x.shape, dims, keepdim)
+        out = _keep(out, x.shape, dims, keepdim)
+        zero = x.data == 0
+        if not zero.any():
+            return g * (out / x), None, None
+        # With zeros, out / x is 0/0: the product of the others is the product of the
+        # non-zero ones where x is the only zero, and 0 everywhere else.
+        nonzero = where(zero, 1.0, x)
+        prod_nonzero = nonzero.prod(dims, keepdim=True)
+        one_zero = np.sum(zero, axis=dims, keepdims=True) == 1
+        others = where(zero, where(one_zero, prod_nonzero, 0.0), out / nonzero)
+        return g * others, None, None
+
+
+class Amax(Function):
+    """y = max of x over dims;  ties share grad evenly (PyTorch's amax)"""
+
+    __slots__ = ("dims", "keepdim")
+    _ufunc = np.max
+
+    @classmethod
+    def forward(
+        cls, ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool
+    ) -> np.ndarray:
+        if x.size == 0:
+            raise ValueError(f"{cls.name()}: cannot reduce an empty tensor of shape {x.shape}")
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out = np.asarray(cls._ufunc(x, axis=dims, keepdims=keepdim))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        x, out = ctx.saved_tensors
+        hit = (x.data == _keep(out, x.shape, ctx.dims, ctx.keepdim).data).astype(x.dtype)
+        share = hit / np.sum(hit, axis=ctx.dims, keepdims=True)
+        return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * share, None, None
+
+
+class Amin(Amax):
+    """y = min of x over dims;  ties share grad evenly (PyTorch's amin)"""
+
+    __slots__ = ()
+    _ufunc = np.min
+
+
+def _stable_max(x: np.ndarray, dims: Any) -> np.ndarray:
+    """Max over dims (kept), 0 where it is not finite, for a shift that never overflows."""
+    m = np.max(x, axis=dims, keepdims=True)
+    return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+class LogSumExp(Function):
+    """y = log(sum(exp(x))) over dims, shifted by the max;  dx = grad * exp(x - y)"""
+
+    __slots__ = ("dims", "keepdim")
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+        ctx.dims, ctx.keepdim = dims, keepdim
+        if x.dtype.kind not in "fc":
+            x = x.astype(np.float32)
+        m = _stable_max(x, dims)
+        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape(np.sum(m, axis=dims).shape)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        x, out = ctx.saved_tensors
+        out = _keep(out, x.shape, ctx.dims, ctx.keepdim)
+        return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * (x - out).exp(), None, None
+
+
+class Softmax(Function):
+    """y = exp(x) / sum(exp(x)) along dim;  dx = y * (grad - sum(grad * y))"""
+
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        e = np.exp(x - _stable_max(x, dim))
+        out = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    """y = x - logsumexp(x) along dim;  dx = grad - exp(y) * sum(grad)"""
+
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        shifted = x - _stable_max(x, dim)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None
+
+
+class Norm(Function):
+    """y = sqrt(sum(x**2)) over dims;  dx = grad * x / y (0 where y == 0, as PyTorch)"""
+
+    __slots__ = ("dims", "keepdim")
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
+        ctx.dims, ctx.keepdim = dims, keepdim
+        out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+        out = np.asarray(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        x, out = ctx.saved_tensors
+        out = _keep(out, x.shape, ctx.dims, ctx.keepdim)
+        safe = where(out.data == 0, 1.0, out)
+        return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * (x / safe), None, None

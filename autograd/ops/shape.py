@@ -1,0 +1,122 @@
+"""Shape primitives: reshape, permute, broadcast (expand) and its adjoint sum_to, cat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+
+
+class Reshape(Function):
+    """y = x reshaped;  dx = grad reshaped back"""
+
+    __slots__ = ("shape",)
+    _view = True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"Reshape: shape {tuple(shape)} is invalid for input of shape {x.shape} "
+                f"({x.size} elements)"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return Reshape.apply(grad, ctx.shape), None
+
+
+class Permute(Function):
+    """y = x with its axes reordered;  dx = grad with the inverse order"""
+
+    __slots__ = ("dims",)
+    _view = True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return Permute.apply(grad, tuple(np.argsort(ctx.dims).tolist())), None
+
+
+class BroadcastTo(Function):
+    """y = x broadcast to a shape (a read-only view);  dx = grad summed back to x's shape"""
+
+    __slots__ = ("shape",)
+    _view = True
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.shape = x.shape
+        try:
+            return np.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(
+                f"BroadcastTo: the shape {x.shape} cannot be broadcast to {tuple(shape)}"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return SumTo.apply(grad, ctx.shape), None
+
+
+def sum_to_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of ``shape`` to sum (keeping dims) so that it becomes ``target``."""
+    lead = len(shape) - len(target)
+    if lead < 0:
+        raise ValueError(f"cannot sum shape {shape} to the longer shape {target}")
+    axes = list(range(lead))
+    for i, n in enumerate(target):
+        if n == 1 and shape[lead + i] != 1:
+            axes.append(lead + i)
+        elif n != shape[lead + i]:
+            raise ValueError(f"cannot sum shape {shape} to shape {target}")
+    return tuple(axes)
+
+
+class SumTo(Function):
+    """y = x summed over broadcast axes down to a shape;  dx = grad broadcast back"""
+
+    __slots__ = ("shape",)
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.shape = x.shape
+        axes = sum_to_axes(x.shape, tuple(shape))
+        out = np.sum(x, axis=axes, keepdims=True) if axes else x
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        return BroadcastTo.apply(grad, ctx.shape), None
+
+
+class Cat(Function):
+    """y = the inputs joined along dim;  each input gets its slice of grad"""
+
+    __slots__ = ("dim", "sizes")
+
+    @staticmethod
+    def forward(ctx: Any, dim: int, *xs: np.ndarray) -> np.ndarray:
+        ctx.dim = dim
+        ctx.sizes = [x.shape[dim] for x in xs]
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        grads: list[Any] = [None]
+        start = 0
+        lead = (slice(None),) * ctx.dim
+        for n, nxt in zip(ctx.sizes, ctx.next_functions[1:]):
+            grads.append(grad[lead + (slice(start, start + n),)] if nxt is not None else None)
+            start += n
+        return tuple(grads)

@@ -1,0 +1,1 @@
+"""Neural-network building blocks (Module, layers, losses) on top of autograd; coming soon."""

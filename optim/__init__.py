@@ -1,0 +1,1 @@
+"""Optimizers and learning-rate schedulers for autograd tensors; coming soon."""

@@ -1,0 +1,258 @@
+"""The backward engine: accumulation, graph reuse, hooks, autograd.grad, higher order."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Tensor
+
+
+def t64(x, requires_grad=True):
+    return autograd.tensor(np.asarray(x, dtype=np.float64), requires_grad=requires_grad)
+
+
+def test_purchase_example_exact():
+    apple, n_apple = t64(100.0), t64(2.0)
+    orange, n_orange = t64(150.0), t64(3.0)
+    tax = t64(1.1)
+    total = (apple * n_apple + orange * n_orange) * tax
+    total.backward()
+    assert total.item() == pytest.approx(715.0)
+    assert apple.grad.item() == pytest.approx(2.2)
+    assert n_apple.grad.item() == pytest.approx(110.0)
+    assert orange.grad.item() == pytest.approx(3.3)
+    assert n_orange.grad.item() == pytest.approx(165.0)
+    assert tax.grad.item() == pytest.approx(650.0)
+
+
+def test_gradients_accumulate_in_leaves():
+    x = t64([1.0, 2.0])
+    (x * 3).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3 + 2, 3 + 4])
+
+
+def test_diamond_graph_sums_both_paths():
+    x = t64(2.0)
+    a = x * 3
+    y = a * a + a.exp()
+    y.backward()
+    assert x.grad.item() == pytest.approx(2 * 6 * 3 + np.exp(6) * 3)
+
+
+def test_same_input_twice():
+    x = t64([1.0, -2.0])
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, -4.0])
+
+
+def test_broadcast_is_reduced_to_each_input_shape():
+    a = t64(np.ones((2, 3)))
+    b = t64(np.ones(3))
+    c = t64(np.ones((2, 1)))
+    s = t64(2.0)
+    ((a + b) * c * s).sum().backward()
+    assert a.grad.shape == (2, 3) and b.grad.shape == (3,) and c.grad.shape == (2, 1)
+    assert s.grad.shape == ()
+    np.testing.assert_allclose(b.grad.data, [4.0, 4.0, 4.0])
+    np.testing.assert_allclose(c.grad.data, [[12.0], [12.0]])
+    assert s.grad.item() == pytest.approx(12.0)
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = t64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="scalar outputs"):
+        (x * 2).backward()
+    (x * 2).backward(autograd.tensor([1.0, 10.0], dtype=np.float64))
+    np.testing.assert_allclose(x.grad.data, [2.0, 20.0])
+
+
+def test_gradient_shape_mismatch_is_clear():
+    x = t64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"shape"):
+        (x * 2).backward(autograd.ones(3, dtype=np.float64))
+
+
+def test_backward_on_tensor_without_grad_fails():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        autograd.ones(2).sum().backward()
+
+
+def test_second_backward_without_retain_graph_raises():
+    x = t64([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+
+
+def test_retain_graph_allows_second_backward():
+    x = t64([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2 * first)
+
+
+def test_backward_on_leaf():
+    x = t64([1.0, 2.0])
+    x.backward(autograd.tensor([3.0, 4.0], dtype=np.float64))
+    np.testing.assert_allclose(x.grad.data, [3.0, 4.0])
+
+
+def test_leaf_grad_owns_its_memory():
+    a, b = t64(np.ones(3)), t64(np.ones(3))
+    (a + b).sum().backward()
+    assert a.grad is not b.grad
+    assert a.grad.data.flags.writeable and a.grad.data.base is None
+    a.grad.mul_(5.0)
+    np.testing.assert_allclose(b.grad.data, np.ones(3))
+    g = autograd.tensor(np.full(3, 2.0))
+    c = t64(np.ones(3))
+    c.backward(g)
+    c.grad.zero_()
+    np.testing.assert_allclose(g.data, 2.0)
+
+
+def test_grad_returns_tuple_and_leaves_grad_alone():
+    x, y = t64(2.0), t64(3.0)
+    z = x * x * y
+    gx, gy = autograd.grad(z, (x, y))
+    assert gx.item() == pytest.approx(12.0) and gy.item() == pytest.approx(4.0)
+    assert x.grad is None and y.grad is None
+
+
+def test_grad_of_non_leaf_input():
+    x = t64([1.0, 2.0])
+    h = x * 3
+    y = (h * h).sum()
+    (gh,) = autograd.grad(y, h)
+    np.testing.assert_allclose(gh.data, 2 * h.data)
+
+
+def test_grad_allow_unused():
+    x, y = t64(1.0), t64(2.0)
+    z = x * 2
+    with pytest.raises(RuntimeError, match="allow_unused=True"):
+        autograd.grad(z, (x, y), retain_graph=True)
+    gx, gy = autograd.grad(z, (x, y), allow_unused=True)
+    assert gx.item() == 2.0 and gy is None
+
+
+def test_grad_prunes_branches_that_do_not_lead_to_inputs():
+    x, w = t64(1.0), t64(2.0)
+    branch = w.exp()
+    branch.sum().backward()  # frees the branch's saved tensors
+    y = x * 3 + branch  # reusing the freed branch is fine: grad() does not need it
+    (gx,) = autograd.grad(y, x)
+    assert gx.item() == 3.0
+
+
+def test_grad_outputs_and_multiple_outputs():
+    x = t64([1.0, 2.0])
+    y1, y2 = x * 2, x * x
+    (g,) = autograd.grad([y1, y2], x, grad_outputs=[t64([1.0, 1.0], False), t64([1.0, 0.0], False)])
+    np.testing.assert_allclose(g.data, [2 + 2, 2])
+
+
+def test_create_graph_second_and_third_derivatives():
+    x = t64(1.5)
+    y = x**4
+    (d1,) = autograd.grad(y, x, create_graph=True)
+    (d2,) = autograd.grad(d1, x, create_graph=True)
+    (d3,) = autograd.grad(d2, x)
+    assert d1.item() == pytest.approx(4 * 1.5**3)
+    assert d2.item() == pytest.approx(12 * 1.5**2)
+    assert d3.item() == pytest.approx(24 * 1.5)
+
+
+def test_backward_create_graph_gives_differentiable_grad():
+    x = t64([1.0, 2.0])
+    (x.sin() * x).sum().backward(create_graph=True)
+    g = x.grad
+    assert g.requires_grad
+    (gg,) = autograd.grad(g.sum(), x)
+    xs = np.array([1.0, 2.0])
+    np.testing.assert_allclose(gg.data, 2 * np.cos(xs) - xs * np.sin(xs))
+
+
+def test_hooks_on_leaf_and_non_leaf_and_remove():
+    x = t64([1.0, 2.0])
+    seen = []
+    handle = x.register_hook(lambda g: g * 10)
+    h = x * 2
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    h.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [20.0, 20.0])
+    np.testing.assert_allclose(seen[0], [1.0, 1.0])
+    handle.remove()
+    x.grad = None
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+
+
+def test_hook_on_tensor_without_grad_fails():
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        autograd.ones(2).register_hook(lambda g: g)
+
+
+def test_retain_grad():
+    x = t64([1.0, 2.0])
+    h = x * 3
+    h.retain_grad()
+    assert h.retains_grad
+    k = x * 3
+    (h * h + k).sum().backward()
+    np.testing.assert_allclose(h.grad.data, 2 * h.data)
+    assert k.grad is None
+
+
+def test_deep_chain_is_iterative():
+    x = autograd.tensor(np.ones(2, np.float32), requires_grad=True)
+    y = x
+    for _ in range(200_000):
+        y = y * 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+
+
+def test_graph_has_no_reference_cycles():
+    gc.collect()
+    gc.disable()
+    try:
+        x = t64([1.0, 2.0])
+        y = ((x * 2).exp() * x).sum()
+        node = y.grad_fn
+        import weakref
+
+        ref = weakref.ref(node)
+        y.backward()
+        del y, node
+        assert ref() is None  # freed by reference counting alone
+    finally:
+        gc.enable()
+
+
+def test_custom_function_backward_returning_wrong_shape_is_named():
+    class Bad(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return autograd.ones(5)
+
+    x = t64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="Bad.backward returned a gradient of shape"):
+        Bad.apply(x).sum().backward()
+
+
+def test_tensor_is_hashable_by_identity():
+    a, b = autograd.ones(2), autograd.ones(2)
+    assert len({a, b}) == 2 and isinstance(a, Tensor)

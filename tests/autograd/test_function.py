@@ -1,0 +1,115 @@
+"""Custom autograd.Function: forward on arrays, backward on Tensors, saved tensors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd.testing import gradcheck, gradgradcheck
+
+
+class Cube(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x**2
+
+
+class ScaledExp(autograd.Function):
+    """y = exp(x) * k for a non-tensor k; saves its output."""
+
+    @staticmethod
+    def forward(ctx, x, k):
+        out = np.exp(x) * k
+        ctx.k = k
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out, None
+
+
+class SplitTwo(autograd.Function):
+    """Two outputs: x * 2 and x * 3."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        return g1 * 2 + g2 * 3
+
+
+def test_custom_function_first_and_second_order():
+    x = autograd.tensor([2.0], dtype=np.float64, requires_grad=True)
+    Cube.apply(x).sum().backward()
+    assert x.grad.item() == pytest.approx(12.0)
+    assert gradcheck(
+        Cube.apply, (autograd.tensor([0.7, -1.2], dtype=np.float64, requires_grad=True),)
+    )
+    assert gradgradcheck(
+        Cube.apply, (autograd.tensor([0.7, -1.2], dtype=np.float64, requires_grad=True),)
+    )
+
+
+def test_saved_output_and_ctx_attributes():
+    x = autograd.tensor([0.1, 0.2], dtype=np.float64, requires_grad=True)
+    assert gradcheck(lambda t: ScaledExp.apply(t, 3.0), (x,))
+    assert gradgradcheck(lambda t: ScaledExp.apply(t, 3.0), (x,))
+
+
+def test_multiple_outputs():
+    x = autograd.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    a, b = SplitTwo.apply(x)
+    (a.sum() + b.sum() * 10).backward()
+    np.testing.assert_allclose(x.grad.data, [32.0, 32.0])
+    x.grad = None
+    a, b = SplitTwo.apply(x)
+    b.sum().backward()  # a's gradient is missing: zeros stand in
+    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+
+
+def test_needs_input_grad_and_no_record():
+    seen = []
+
+    class Probe(autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            seen.append(ctx.needs_input_grad)
+            return x + y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    a = autograd.tensor([1.0], requires_grad=True)
+    b = autograd.tensor([1.0])
+    Probe.apply(a, b)
+    with autograd.no_grad():
+        out = Probe.apply(a, b)
+    assert seen == [(True, False), (False, False)]
+    assert not out.requires_grad
+
+
+def test_wrong_number_of_gradients_is_a_clear_error():
+    class Bad(autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    a = autograd.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="returned 1 gradients, but forward had 2"):
+        Bad.apply(a, a).sum().backward()

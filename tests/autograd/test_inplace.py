@@ -1,0 +1,166 @@
+"""In-place ops: the leaf rule, version counters, recorded in-place on non-leaves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+
+
+def leaf(x):
+    return autograd.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda t: t.add_(1.0),
+        lambda t: t.sub_(1.0),
+        lambda t: t.mul_(2.0),
+        lambda t: t.div_(2.0),
+        lambda t: t.zero_(),
+        lambda t: t.fill_(3.0),
+        lambda t: t.clamp_(0.0, 1.0),
+        lambda t: t.__iadd__(1.0),
+    ],
+)
+def test_inplace_on_leaf_requiring_grad_is_an_error(op):
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        op(x)
+    with autograd.no_grad():
+        op(x)  # allowed: the optimizer's update
+
+
+def test_inplace_values_and_alpha():
+    x = autograd.tensor([1.0, 2.0])
+    x.add_(autograd.tensor([1.0, 1.0]), alpha=2)
+    assert x.tolist() == [3.0, 4.0]
+    x.sub_(1.0).mul_(2.0).div_(4.0)
+    assert x.tolist() == [1.0, 1.5]
+    x.clamp_(max=1.2)
+    assert x.tolist() == pytest.approx([1.0, 1.2])
+    x.fill_(7.0)
+    assert x.tolist() == [7.0, 7.0]
+    x.zero_()
+    assert x.tolist() == [0.0, 0.0]
+    x += 2
+    x *= 3
+    x -= 1
+    x /= 5
+    assert x.tolist() == [1.0, 1.0]
+    x.copy_(autograd.tensor([4.0, 5.0]))
+    assert x.tolist() == [4.0, 5.0]
+
+
+def test_inplace_dtype_and_shape_errors():
+    i = autograd.tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i.add_(1.5)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i /= 2
+    with pytest.raises(RuntimeError, match="broadcast shape"):
+        autograd.ones(3).add_(autograd.ones(2, 3))
+
+
+def test_version_counter_counts_inplace_ops():
+    x = autograd.ones(2)
+    assert x._version_count == 0
+    x.add_(1)
+    x.mul_(2)
+    assert x._version_count == 2
+
+
+def test_modifying_a_saved_input_makes_backward_raise_naming_the_op():
+    w = leaf([1.0, 2.0])
+    x = autograd.tensor([3.0, 4.0], dtype=np.float64)
+    y = (w * x).sum()  # Mul saved x
+    x.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*Mul saved"):
+        y.backward()
+
+
+def test_modifying_a_saved_output_makes_backward_raise():
+    w = leaf([1.0, 2.0])
+    e = w.exp()
+    y = e.sum()
+    e.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"Exp saved for backward.*last changed by add_"):
+        y.backward()
+
+
+def test_modifying_a_parameter_under_no_grad_is_caught():
+    w = leaf([1.0, 2.0])
+    y = (w * w).sum()
+    with autograd.no_grad():
+        w.sub_(0.1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_residual_add_on_non_leaf_is_recorded():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    y += x
+    assert y.grad_fn.name() == "Add"
+    (y * y).sum().backward()
+    # y = 4x, d(sum y^2)/dx = 2 * 4x * 4
+    np.testing.assert_allclose(x.grad.data, 32 * np.array([1.0, 2.0]))
+
+
+def test_inplace_mul_on_non_leaf_with_grad_operand():
+    x, w = leaf([1.0, 2.0]), leaf([5.0, 7.0])
+    y = x * 1
+    y.mul_(w)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [5.0, 7.0])
+    np.testing.assert_allclose(w.grad.data, [1.0, 2.0])
+
+
+def test_inplace_exp_chain_of_nonleaf_keeps_grads_right():
+    x = leaf([0.5, 1.0])
+    y = x * 2
+    y.clamp_(0.0, 1.5)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 0.0])
+
+
+def test_inplace_on_view_of_grad_tensor_is_a_clear_error():
+    x = leaf([1.0, 2.0, 3.0])
+    y = x * 1
+    v = y[:2]
+    with pytest.raises(RuntimeError, match="view"):
+        v.mul_(2.0)
+
+
+def test_views_share_the_version_counter():
+    x = autograd.ones(4, dtype=np.float64)
+    v = x.reshape(2, 2)
+    v.add_(1)
+    assert x._version_count == 1 and x.tolist() == [2.0] * 4
+    w = leaf([1.0, 2.0])
+    y = (w * x[:2]).sum()  # saves the view x[:2]
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_setitem_without_and_with_grad():
+    x = autograd.zeros(3)
+    x[1] = 5.0
+    x[autograd.tensor([True, False, True])] = 2.0
+    assert x.tolist() == [2.0, 5.0, 2.0]
+    a = leaf([1.0, 2.0, 3.0])
+    v = leaf(10.0)
+    y = a * 2
+    y[1] = v * 3
+    y.sum().backward()
+    np.testing.assert_allclose(a.grad.data, [2.0, 0.0, 2.0])
+    assert v.grad.item() == 3.0
+
+
+def test_expanded_views_cannot_be_written():
+    x = autograd.ones(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="read-only"):
+        x.add_(1)
