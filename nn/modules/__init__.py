@@ -1,0 +1,1 @@
+"""Layers, losses and containers (each module of nn.modules is one family)."""

@@ -1,0 +1,211 @@
+"""Module, Parameter and the containers: registration, names, state_dict, hooks, repr."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd
+import nn
+
+
+class Affine(nn.Module):
+    """A tiny layer made only of Module machinery (no nn layer needed)."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(autograd.ones(n_out, n_in))
+        self.bias = nn.Parameter(autograd.zeros(n_out))
+
+    def forward(self, x):
+        return x @ self.weight.T + self.bias
+
+    def extra_repr(self) -> str:
+        return f"{self.weight.shape[1]}, {self.weight.shape[0]}"
+
+
+class Norm(nn.Module):
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.register_buffer("running_mean", autograd.zeros(n))
+        self.register_buffer("num_batches_tracked", autograd.tensor(0))
+        self.register_buffer("scratch", autograd.zeros(n), persistent=False)
+
+    def forward(self, x):
+        return x - self.running_mean
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(Affine(3, 4), Norm(4))
+        self.head = Affine(4, 2)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def test_registration_and_dotted_names():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["features.0.weight", "features.0.bias", "head.weight", "head.bias"]
+    assert [n for n, _ in net.named_buffers()] == [
+        "features.1.running_mean",
+        "features.1.num_batches_tracked",
+        "features.1.scratch",
+    ]
+    assert list(net.state_dict()) == names[:2] + [
+        "features.1.running_mean",
+        "features.1.num_batches_tracked",
+    ] + names[2:]
+    assert [type(m).__name__ for m in net.children()] == ["Sequential", "Affine"]
+    assert [n for n, _ in net.named_modules()] == ["", "features", "features.0", "features.1",
+                                                    "head"]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
+
+
+def test_shared_parameters_are_listed_once():
+    a = Affine(2, 2)
+    seq = nn.Sequential(a, a)
+    assert len(list(seq.parameters())) == 2
+
+
+def test_assignment_rules():
+    m = Affine(2, 2)
+    with pytest.raises(TypeError, match="cannot assign 'Tensor' as parameter 'weight'"):
+        m.weight = autograd.ones(2, 2)
+    m.weight = None
+    assert "weight" not in dict(m.named_parameters())
+    m.plain = 3
+    assert m.plain == 3
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        _ = m.nope
+
+    class Early(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter(autograd.ones(1))
+
+    with pytest.raises(AttributeError, match="before Module.__init__"):
+        Early()
+
+
+def test_forward_runs_and_backward_reaches_parameters():
+    net = Net()
+    out = net(autograd.ones(5, 3))
+    assert out.shape == (5, 2)
+    out.sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_train_eval_requires_grad_apply_to():
+    net = Net()
+    assert net.training and net.features[0].training
+    net.eval()
+    assert not any(m.training for m in net.modules())
+    net.train()
+    assert all(m.training for m in net.modules())
+    net.requires_grad_(False)
+    assert not any(p.requires_grad for p in net.parameters())
+    seen = []
+    net.apply(lambda m: seen.append(type(m).__name__))
+    assert seen[-1] == "Net" and seen[0] == "Affine"
+    net.to(autograd.float64)
+    assert all(p.dtype == np.float64 for p in net.parameters())
+    assert net.features[1].num_batches_tracked.dtype == np.int64
+
+
+def test_hooks_can_replace_input_and_output():
+    m = Affine(2, 2)
+    calls = []
+    h1 = m.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
+    h2 = m.register_forward_hook(lambda mod, args, out: calls.append(out.shape) or out + 1)
+    out = m(autograd.ones(1, 2))
+    assert out.tolist() == [[1.0, 1.0]] and calls == [(1, 2)]
+    h1.remove()
+    h2.remove()
+    assert m(autograd.ones(1, 2)).tolist() == [[2.0, 2.0]]
+
+
+def test_state_dict_round_trip_and_sharing():
+    net = Net()
+    sd = net.state_dict()
+    assert not sd["head.weight"].requires_grad
+    assert np.shares_memory(sd["head.weight"].data, net.head.weight.data)
+    other = Net()
+    with autograd.no_grad():
+        for p in other.parameters():
+            p.fill_(0.5)
+    result = net.load_state_dict(other.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert net.head.weight.tolist() == [[0.5] * 4] * 2
+
+
+def test_load_state_dict_errors_name_every_key():
+    net = Net()
+    sd = net.state_dict()
+    sd["head.extra"] = autograd.ones(1)
+    del sd["features.0.bias"]
+    sd["head.weight"] = autograd.ones(3, 3)
+    with pytest.raises(RuntimeError) as info:
+        net.load_state_dict(sd)
+    msg = str(info.value)
+    assert 'Missing key(s) in state_dict: "features.0.bias"' in msg
+    assert 'Unexpected key(s) in state_dict: "head.extra"' in msg
+    assert "size mismatch for head.weight" in msg and "(3, 3)" in msg and "(2, 4)" in msg
+    del sd["head.weight"]
+    result = net.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["features.0.bias", "head.weight"]
+    assert result.unexpected_keys == ["head.extra"]
+
+
+def test_repr_like_pytorch():
+    net = Net()
+    assert repr(net) == (
+        "Net(\n"
+        "  (features): Sequential(\n"
+        "    (0): Affine(3, 4)\n"
+        "    (1): Norm()\n"
+        "  )\n"
+        "  (head): Affine(4, 2)\n"
+        ")"
+    )
+    assert "Parameter containing" in repr(net.head.bias)
+
+
+def test_sequential_indexing_slicing_len():
+    a, b, c = Affine(2, 2), Affine(2, 2), Affine(2, 2)
+    seq = nn.Sequential(a, b, c)
+    assert len(seq) == 3 and seq[0] is a and seq[-1] is c
+    sub = seq[1:]
+    assert isinstance(sub, nn.Sequential) and len(sub) == 2 and sub[0] is b
+    assert [n for n, _ in sub.named_parameters()] == ["1.weight", "1.bias", "2.weight", "2.bias"]
+    with pytest.raises(IndexError, match="out of range"):
+        seq[3]
+    seq.append(Affine(2, 2))
+    assert len(seq) == 4
+    from collections import OrderedDict
+
+    named = nn.Sequential(OrderedDict(first=a, second=b))
+    assert [n for n, _ in named.named_parameters()][0] == "first.weight"
+
+
+def test_module_list_and_dict():
+    layers = nn.ModuleList([Affine(2, 2) for _ in range(3)])
+    assert len(layers) == 3 and len(list(layers.parameters())) == 6
+    layers.append(Affine(2, 2))
+    layers.insert(0, Affine(2, 2))
+    assert len(layers) == 5 and [n for n, _ in layers.named_children()][-1] == "4"
+    heads = nn.ModuleDict({"a": Affine(2, 1)})
+    heads["b"] = Affine(2, 3)
+    assert list(heads.keys()) == ["a", "b"] and "b" in heads and len(heads) == 2
+    assert [n for n, _ in heads.named_parameters()] == ["a.weight", "a.bias", "b.weight", "b.bias"]
+
+
+def test_parameter_shares_data_of_tensor():
+    t = autograd.ones(3)
+    p = nn.Parameter(t)
+    assert np.shares_memory(p.data, t.data) and p.requires_grad and p.is_leaf
+    q = nn.Parameter(autograd.ones(2), requires_grad=False)
+    assert not q.requires_grad
