@@ -111,11 +111,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .random import Generator, default_generator, initial_seed, manual_seed
-
-try:
-    from .serialization import load, save
-except ImportError:  # TEMP until serialization lands
-    pass
+from .serialization import load, save
 from .tensor import Tensor, chunk, einsum, split, take_along_dim, tensor, where
 
 bool = bool_  # autograd.bool, .float, .int as torch.bool, torch.float, torch.int
