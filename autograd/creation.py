@@ -15,6 +15,13 @@ def _dtype(dtype: Any, default: Any = np.float32) -> np.dtype:
     return dtypes.as_dtype(default if dtype is None else dtype)
 
 
+def _size(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
+    shape = _shape_arg(size, op)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{op}(): sizes must be non-negative, got {shape}")
+    return shape
+
+
 def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(data)
     return t.requires_grad_(True) if requires_grad else t
@@ -22,12 +29,12 @@ def _new(data: np.ndarray, requires_grad: bool) -> Tensor:
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros (float32 unless ``dtype``): ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _new(np.zeros(_shape_arg(size, "zeros"), _dtype(dtype)), requires_grad)
+    return _new(np.zeros(_size(size, "zeros"), _dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones (float32 unless ``dtype``)."""
-    return _new(np.ones(_shape_arg(size, "ones"), _dtype(dtype)), requires_grad)
+    return _new(np.ones(_size(size, "ones"), _dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -39,7 +46,7 @@ def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = Fa
     """A tensor filled with ``fill_value``; its dtype follows the value (float -> float32)."""
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
-    shape = _shape_arg((size,), "full")
+    shape = _size((size,), "full")
     return _new(np.full(shape, fill_value, _dtype(dtype)), requires_grad)
 
 
@@ -75,7 +82,7 @@ def rand(
     *size: Any, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """Uniform random values in [0, 1)."""
-    data = get_rng(generator).random(_shape_arg(size, "rand"), dtype=np.float64)
+    data = get_rng(generator).random(_size(size, "rand"), dtype=np.float64)
     return _new(data.astype(_dtype(dtype)), requires_grad)
 
 
@@ -83,7 +90,7 @@ def randn(
     *size: Any, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False
 ) -> Tensor:
     """Standard normal random values."""
-    data = get_rng(generator).standard_normal(_shape_arg(size, "randn"))
+    data = get_rng(generator).standard_normal(_size(size, "randn"))
     return _new(data.astype(_dtype(dtype)), requires_grad)
 
 
@@ -99,7 +106,7 @@ def randint(
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint(): high ({high}) must be greater than low ({low})")
-    shape = _shape_arg((size,), "randint")
+    shape = _size((size,), "randint")
     data = get_rng(generator).integers(low, high, size=shape)
     return Tensor._make(data.astype(_dtype(dtype, np.int64)))
 

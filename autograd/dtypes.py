@@ -93,6 +93,8 @@ def result_type(*operands: Any) -> np.dtype:
             data = getattr(o, "data", o)
             if not isinstance(data, np.ndarray):
                 data = np.asarray(data)
+            if data.dtype.kind not in "biufc":
+                raise TypeError(f"unsupported operand of type {type(o).__name__}")
         if data.ndim:
             dim = data.dtype if dim is None else promote(dim, data.dtype)
         else:

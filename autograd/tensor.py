@@ -745,7 +745,13 @@ class Tensor:
         return self.reshape(shape)
 
     def unsqueeze(self, dim: int) -> Tensor:
-        d = _dim(dim, self.ndim + 1, "unsqueeze")
+        n = self.ndim + 1
+        if not isinstance(dim, bool) and isinstance(dim, (int, np.integer)) and not -n <= dim < n:
+            raise IndexError(
+                f"unsqueeze(): dim {dim} is out of range for a tensor with {self.ndim} dims "
+                f"(expected a value in [{-n}, {n - 1}])"
+            )
+        d = _dim(dim, n, "unsqueeze")
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:

@@ -220,6 +220,16 @@ def test_errors_name_op_and_shapes():
         autograd.tensor("abc")
     with pytest.raises(ValueError, match="tensor"):
         autograd.tensor([[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match="unsupported operand of type str"):
+        autograd.ones(2) + "a"
+    with pytest.raises(ValueError, match=r"zeros\(\): sizes must be non-negative"):
+        autograd.zeros(-1)
+    with pytest.raises(IndexError, match=r"unsqueeze\(\): dim 4 .* tensor with 2 dims"):
+        autograd.ones(2, 3).unsqueeze(4)
+    with pytest.raises(IndexError, match="unsupported index"):
+        autograd.ones(2)[1.5]
+    with pytest.raises(TypeError, match=r"cat\(\): expected a list"):
+        autograd.cat(autograd.ones(2))
 
 
 def test_stable_ops_leak_no_numpy_warnings():
