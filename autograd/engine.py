@@ -3,8 +3,9 @@ reduction, hooks, retain/create graph and anomaly checks."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,37 @@ from .function import RELEASED, Function
 from .grad_mode import state
 from .ops.shape import SumTo
 from .tensor import Tensor
+
+
+# Callbacks that watch the engine run (autograd.viz's backprop_steps): see ``observe``.
+_observers: list[Callable[[Any, list[Tensor], Sequence[Any] | None], None]] = []
+
+
+@contextlib.contextmanager
+def observe(
+    callback: Callable[[Any, list[Tensor], Sequence[Any] | None], None],
+) -> Iterator[None]:
+    """Within the block, call ``callback(node, grads_out, grads_in)`` at each step of every
+    backward pass, in the engine's own order.
+
+    ``node`` is a Function (``grads_in``: what its backward returned, one per input, before
+    the engine sums broadcast axes) or a leaf Tensor (``grads_in`` is None) about to receive
+    ``grads_out[0]``.
+
+    Example:
+        >>> import autograd
+        >>> x = autograd.tensor(2.0, requires_grad=True)
+        >>> steps = []
+        >>> with autograd.engine.observe(lambda node, out, inp: steps.append(node)):
+        ...     (x * x).backward()
+        >>> [getattr(s, "name", lambda: "leaf")() for s in steps]
+        ['Mul', 'leaf']
+    """
+    _observers.append(callback)
+    try:
+        yield
+    finally:
+        _observers.remove(callback)
 
 
 def backward(
@@ -198,7 +230,8 @@ def _execute(
     captured: dict[Any, Tensor] = {}
     stored: set[int] = set(user)
     anomaly = state.anomaly
-    fast = needed is None and not anomaly
+    observers = tuple(_observers)
+    fast = needed is None and not anomaly and not observers
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     # The graph has no reference cycles, so the cyclic GC finds nothing here; on a big graph
@@ -215,6 +248,8 @@ def _execute(
                 g = buffers.pop(id(fn), None)
                 if g is not None:
                     g = _run_hooks(fn._hooks, g)
+                    for observe in observers:
+                        observe(fn, [g], None)
                     if targets is None or id(fn) in targets:
                         if accumulate:
                             _accumulate(fn, g, create_graph, stored)
@@ -239,6 +274,8 @@ def _execute(
                         if fn._saved is RELEASED:
                             raise RuntimeError(fn._released_message())
                         grads_in = _call_backward(fn, gs, anomaly)
+                        for observe in observers:
+                            observe(fn, gs, grads_in)
             if grads_in is not None and len(grads_in) != len(nexts):
                 _bad_count(fn, len(grads_in))
             shapes = fn._in_shapes

@@ -256,3 +256,17 @@ def test_custom_function_backward_returning_wrong_shape_is_named():
 def test_tensor_is_hashable_by_identity():
     a, b = autograd.ones(2), autograd.ones(2)
     assert len({a, b}) == 2 and isinstance(a, Tensor)
+
+
+def test_observe_sees_each_step_in_engine_order():
+    x = t64(2.0)
+    steps = []
+    with autograd.engine.observe(lambda node, out, inp: steps.append((node, out, inp))):
+        (x * x * 3).backward()
+    names = [s[0].name() if s[2] is not None else "leaf" for s in steps]
+    assert names == ["Mul", "Mul", "leaf"]
+    assert steps[0][1][0].item() == 1.0 and steps[0][2][0].item() == 3.0
+    assert [g.item() for g in steps[1][2]] == [6.0, 6.0]
+    assert steps[2][0] is x and steps[2][1][0].item() == 12.0
+    (x * 2).backward()  # no observer any more
+    assert len(steps) == 3
