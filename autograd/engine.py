@@ -15,7 +15,6 @@ from .grad_mode import state
 from .ops.shape import SumTo
 from .tensor import Tensor
 
-
 # Callbacks that watch the engine run (autograd.viz's backprop_steps): see ``observe``.
 _observers: list[Callable[[Any, list[Tensor], Sequence[Any] | None], None]] = []
 
