@@ -257,7 +257,7 @@ class Function:
         raws = outs
         outs = tuple(o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
         box = None
-        non_diff = ctx._extra.get("non_diff", ()) if ctx._extra else ()
+        non_diff = ctx._extra.get("non_diff", ()) if record and ctx._extra else ()
         if record:
             box = cls._record(ctx, args, arrays, outs, raws)
             ctx._extra = dict(

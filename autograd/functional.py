@@ -25,8 +25,10 @@ __all__ = [
     "cos",
     "div",
     "einsum",
+    "erf",
     "exp",
     "flatten",
+    "heaviside",
     "log",
     "log1p",
     "log_softmax",
@@ -187,6 +189,14 @@ def tanh(input: Tensor) -> Tensor:
 
 def sigmoid(input: Tensor) -> Tensor:
     return _as_tensor(input).sigmoid()
+
+
+def erf(input: Tensor) -> Tensor:
+    return _as_tensor(input).erf()
+
+
+def heaviside(input: Tensor, values: Any) -> Tensor:
+    return _as_tensor(input).heaviside(values)
 
 
 def relu(input: Tensor) -> Tensor:

@@ -465,6 +465,13 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         return Sigmoid.apply(self)
 
+    def erf(self) -> Tensor:
+        return Erf.apply(self)
+
+    def heaviside(self, values: Any) -> Tensor:
+        """The step function: 0 below zero, ``values`` at zero, 1 above; zero gradient."""
+        return Heaviside.apply(*_operands(self, values))
+
     def relu(self) -> Tensor:
         """max(x, 0), with gradient 0 at x == 0 (PyTorch's choice)."""
         return where(self.data > 0, self, 0)
@@ -712,7 +719,14 @@ class Tensor:
         if p == 0:
             return (x != 0).sum(dims, keepdim).astype(x.dtype)
         if isinstance(p, (int, float)):
-            return (x.abs() ** p).sum(dims, keepdim) ** (1.0 / p)
+            # Zeros are masked in both powers: |x|**p and s**(1/p) have infinite slopes at 0,
+            # and PyTorch's gradient there is 0, not inf * 0 = nan.
+            a = x.abs()
+            zero = a.data == 0
+            powered = where(zero, 0.0, where(zero, 1.0, a) ** p)
+            total = powered.sum(dims, keepdim)
+            empty = total.data == 0
+            return where(empty, 0.0, where(empty, 1.0, total) ** (1.0 / p))
         raise ValueError(f"norm(): unsupported p={p!r} (use 'fro', a number, inf or -inf)")
 
     # -- shape ------------------------------------------------------------------------------------
@@ -1338,3 +1352,4 @@ from .ops.reduce import (  # noqa: E402
     Sum,
 )
 from .ops.shape import BroadcastTo, Permute, Reshape  # noqa: E402
+from .ops.special import Erf, Heaviside  # noqa: E402

@@ -108,7 +108,10 @@ class Pow(Function):
                 safe_a = where(zero, 1.0, a)
                 gb = where(zero, 0.0, grad * out * safe_a.log())
             else:
-                gb = grad * out * math.log(a) if a > 0 else grad * out * float("nan")
+                log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
+                gb = grad * out * log_a
+                if a == 0:  # the same rule for a Python base 0 as for a tensor one
+                    gb = where(np.asarray(b.data) >= 0, 0.0, gb)
         return ga, gb
 
 
@@ -420,19 +423,23 @@ class Clamp(Function):
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, lo, hi = ctx.saved_tensors
         xd = x.data
-        inside = np.ones(xd.shape, dtype=bool)
+        lod = lo.data if isinstance(lo, Tensor) else lo
+        hid = hi.data if isinstance(hi, Tensor) else hi
+        # Masks broadcast (a bound may be larger than x). Where min > max the output is max:
+        # only max gets the gradient there (PyTorch's clamp_backward_min_max).
+        inside: Any = True
         glo = ghi = None
         if lo is not None:
-            lod = lo.data if isinstance(lo, Tensor) else lo
-            inside &= xd >= lod
+            inside = inside & (xd >= lod)
             if ctx.next_functions[1] is not None:
-                glo = where(xd < lod, grad, 0.0)
+                below = xd < lod if hi is None else (xd < lod) & (lod < hid)
+                glo = where(below, grad, 0.0)
         if hi is not None:
-            hid = hi.data if isinstance(hi, Tensor) else hi
-            inside &= xd <= hid
+            inside = inside & (xd <= hid)
             if ctx.next_functions[2] is not None:
-                ghi = where(xd > hid, grad, 0.0)
-        return where(inside, grad, 0.0), glo, ghi
+                above = xd > hid if lo is None else (xd > hid) | (hid < lod)
+                ghi = where(above, grad, 0.0)
+        return where(np.asarray(inside), grad, 0.0), glo, ghi
 
 
 class Cast(Function):

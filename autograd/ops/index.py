@@ -31,6 +31,9 @@ def normalize_index(idx: Any) -> tuple[tuple[Any, ...], bool]:
             i = np.asarray(i)
         if isinstance(i, np.ndarray):
             basic = False
+            if i.dtype == bool and i.ndim == 0:  # x[True] adds a dim of 1, x[False] of 0
+                out.append(i)
+                continue
             if i.dtype == bool:
                 out.extend(np.nonzero(i))
                 continue

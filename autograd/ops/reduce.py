@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, where
 from .shape import BroadcastTo, Reshape
 
@@ -60,6 +61,8 @@ class Prod(Function):
         zero = x.data == 0
         if not zero.any():
             return g * (out / x), None, None
+        if is_grad_enabled():  # create_graph: the masks below are constants in x
+            return g * _prod_of_others(x, dims), None, None
         # With zeros, out / x is 0/0: the product of the others is the product of the
         # non-zero ones where x is the only zero, and 0 everywhere else.
         nonzero = where(zero, 1.0, x)
@@ -67,6 +70,22 @@ class Prod(Function):
         one_zero = np.sum(zero, axis=dims, keepdims=True) == 1
         others = where(zero, where(one_zero, prod_nonzero, 0.0), out / nonzero)
         return g * others, None, None
+
+
+def _prod_of_others(x: Tensor, dims: tuple[int, ...] | None) -> Tensor:
+    """For each element, the product of the others in its slice, as a differentiable function
+    of x even where x has zeros (so that second derivatives are right: d2/dx0dx1 of x0*x1*x2
+    is x2). Each slice of n elements becomes n rows of itself with a 1 on the diagonal: O(n^2),
+    used only when the backward pass is itself recorded."""
+    nd = x.ndim
+    red = tuple(range(nd)) if dims is None else dims
+    perm = tuple(d for d in range(nd) if d not in red) + red
+    xp = x.permute(*perm) if nd else x
+    lead = xp.shape[: nd - len(red)]
+    n = int(np.prod(xp.shape[nd - len(red) :]))
+    rows = where(np.eye(n, dtype=bool), 1.0, xp.reshape(lead + (1, n)))
+    others = rows.prod(-1).reshape(xp.shape)
+    return others.permute(*np.argsort(perm).tolist()) if nd else others
 
 
 class Amax(Function):

@@ -104,7 +104,7 @@ def test_expressions_reject_unknown_ops() -> None:
 def test_every_op_can_be_drawn(name: str) -> None:
     seen: list[bool] = []
 
-    @settings(max_examples=15, database=None)
+    @settings(max_examples=50, database=None, derandomize=True)
     @given(expressions(ops=[name, "add", "unsqueeze"], min_ops=4, max_ops=4, shape=(2, 3)))
     def draw(graph: ExpressionGraph) -> None:
         seen.append(name in graph.ops)

@@ -1,0 +1,196 @@
+"""Linear-algebra primitives: matmul in every NumPy case and einsum's equations, as a derivative
+table, exact values against NumPy, and dtypes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd
+from autograd.ops.linalg import Einsum, MatMul
+from tests.autograd.ops._table import Row, broadcast_shapes, check, ids, leaf
+
+SIDE = st.integers(1, 3)
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+def _matmul(style: str) -> Any:
+    """style names the ranks: 1-1 (dot), 1-N, N-1, N-N (batched, broadcast batch dims)."""
+
+    def case(draw: Any) -> Any:
+        n, k, m = draw(SIDE), draw(SIDE), draw(SIDE)
+        ba, bb = draw(broadcast_shapes(2, max_dims=2, max_side=2))
+        sa = {"1-1": (k,), "1-N": (k,), "N-1": (*ba, n, k), "N-N": (*ba, n, k)}[style]
+        sb = {"1-1": (k,), "1-N": (*bb, k, m), "N-1": (k,), "N-N": (*bb, k, m)}[style]
+        f = draw(
+            st.sampled_from(
+                [lambda a, b: a @ b, lambda a, b: a.matmul(b), lambda a, b: autograd.matmul(a, b)]
+            )
+        )
+        return f, (leaf(draw, sa), leaf(draw, sb))
+
+    return case
+
+
+def _einsum(eq: str, shapes: Any) -> Any:
+    def case(draw: Any) -> Any:
+        sizes = {c: draw(SIDE) for c in "ijkb"}
+        batch = draw(broadcast_shapes(len(shapes), max_dims=2, max_side=2))
+        xs = []
+        for sub, ell in zip(shapes, batch):
+            shape = tuple(sizes[c] for c in sub.replace(".", ""))
+            xs.append(leaf(draw, (*ell, *shape) if sub.startswith("...") else shape))
+        return (lambda *xs: autograd.einsum(eq, *xs)), tuple(xs)
+
+    return case
+
+
+OPS: list[Row] = [
+    Row("matmul 1-D @ 1-D", (MatMul,), _matmul("1-1")),
+    Row("matmul 1-D @ N-D", (MatMul,), _matmul("1-N")),
+    Row("matmul N-D @ 1-D", (MatMul,), _matmul("N-1")),
+    Row("matmul batched, broadcast batch dims", (MatMul,), _matmul("N-N")),
+    Row("einsum matrix product ij,jk->ik", (Einsum,), _einsum("ij,jk->ik", ["ij", "jk"])),
+    Row("einsum implicit output ij,jk", (Einsum,), _einsum("ij,jk", ["ij", "jk"])),
+    Row("einsum trace ii->", (Einsum,), _einsum("ii->", ["ii"])),
+    Row("einsum diagonal ii->i", (Einsum,), _einsum("ii->i", ["ii"])),
+    Row("einsum outer i,j->ij", (Einsum,), _einsum("i,j->ij", ["i", "j"])),
+    Row("einsum batch bij,bjk->bik", (Einsum,), _einsum("bij,bjk->bik", ["bij", "bjk"])),
+    Row(
+        "einsum ellipsis ...ij,...jk->...ik",
+        (Einsum,),
+        _einsum("...ij,...jk->...ik", ["...ij", "...jk"]),
+    ),
+    Row("einsum sum ij->", (Einsum,), _einsum("ij->", ["ij"])),
+    Row("einsum transpose ij->ji", (Einsum,), _einsum("ij->ji", ["ij"])),
+    Row(
+        "einsum three operands ij,jk,kb->ib", (Einsum,), _einsum("ij,jk,kb->ib", ["ij", "jk", "kb"])
+    ),
+    Row("einsum letter only in one operand ij,j->j", (Einsum,), _einsum("ij,j->j", ["ij", "j"])),
+    Row(
+        "einsum repeated letter with another iij,j->i", (Einsum,), _einsum("iij,j->i", ["iij", "j"])
+    ),
+]
+
+
+@pytest.mark.parametrize("row", OPS, ids=ids(OPS))
+@given(data=st.data())
+def test_derivatives(row: Row, data: Any) -> None:
+    check(row, data.draw)
+
+
+# -- exact values against NumPy -----------------------------------------------------------------
+
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 2)),
+    ((3,), (4, 3, 2)),
+    ((2, 3), (3,)),
+    ((4, 2, 3), (3,)),
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((5, 1, 2, 3), (4, 3, 2)),
+]
+
+
+def _numpy_grads(f: Any, arrays: list[np.ndarray], g: np.ndarray) -> list[np.ndarray]:
+    """d sum(g * f(arrays)) / d arrays by central differences on NumPy alone (f is linear in
+    each array, so the differences are exact up to rounding)."""
+    grads = []
+    for k, a in enumerate(arrays):
+        num = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            up, down = [b.copy() for b in arrays], [b.copy() for b in arrays]
+            up[k][i] += 0.5
+            down[k][i] -= 0.5
+            num[i] = np.sum(g * f(*up)) - np.sum(g * f(*down))
+        grads.append(num)
+    return grads
+
+
+@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES)
+def test_matmul_matches_numpy_in_value_and_gradient(sa: Any, sb: Any) -> None:
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(sa), rng.standard_normal(sb)]
+    a, b = (autograd.tensor(x, requires_grad=True) for x in arrays)
+    out = a @ b
+    want = np.matmul(*arrays)
+    assert out.shape == np.shape(want) and np.allclose(out.numpy(), want)
+    g = np.asarray(rng.standard_normal(np.shape(want)))
+    out.backward(autograd.tensor(g))
+    ga, gb = _numpy_grads(np.matmul, arrays, g)
+    assert a.grad is not None and np.allclose(a.grad.numpy(), ga)
+    assert b.grad is not None and np.allclose(b.grad.numpy(), gb)
+
+
+def test_matmul_of_a_zero_dim_operand_is_an_error() -> None:
+    with pytest.raises(ValueError, match="MatMul"):
+        autograd.tensor(2.0) @ autograd.tensor([1.0, 2.0])
+    with pytest.raises(ValueError, match="MatMul"):
+        autograd.ones(2, 3) @ autograd.ones(2, 3)
+
+
+EINSUMS = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ii->", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("i,j->ij", [(2,), (3,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 1, 2, 3), (4, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 3), (3, 3, 1)]),
+    ("ij->", [(2, 3)]),
+    ("ij", [(2, 3)]),
+    ("ji", [(2, 3)]),
+    ("ij,ij->i", [(2, 3), (2, 3)]),
+    ("iij->ij", [(2, 2, 3)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+]
+
+
+@pytest.mark.parametrize("eq, shapes", EINSUMS, ids=[e for e, _ in EINSUMS])
+def test_einsum_matches_numpy_in_value_and_gradient(eq: str, shapes: Any) -> None:
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    xs = [autograd.tensor(a, requires_grad=True) for a in arrays]
+    out = autograd.einsum(eq, *xs)
+    want = np.einsum(eq, *arrays)
+    assert out.shape == np.shape(want) and np.allclose(out.numpy(), want)
+    g = np.asarray(rng.standard_normal(np.shape(want)))
+    out.backward(autograd.tensor(g))
+    for x, want_grad in zip(xs, _numpy_grads(lambda *a: np.einsum(eq, *a), arrays, g)):
+        assert x.grad is not None and np.allclose(x.grad.numpy(), want_grad)
+
+
+def test_einsum_trace_and_diagonal_gradients_are_the_identity() -> None:
+    x = autograd.tensor(np.arange(9.0).reshape(3, 3), requires_grad=True)
+    autograd.einsum("ii->", x).backward()
+    assert x.grad is not None and x.grad.tolist() == np.eye(3).tolist()
+    x.grad = None
+    (autograd.einsum("ii->i", x) * autograd.tensor(np.array([1.0, 2.0, 3.0]))).sum().backward()
+    assert x.grad is not None and x.grad.tolist() == np.diag([1.0, 2.0, 3.0]).tolist()
+
+
+# -- dtypes -------------------------------------------------------------------------------------
+
+
+def test_matmul_and_einsum_keep_float32() -> None:
+    a = autograd.tensor([[0.5, -1.0], [2.0, 1.5]], requires_grad=True)
+    for out in (
+        a @ a,
+        a @ autograd.tensor([1, 2]),
+        autograd.tensor([[1, 2]]) @ a,
+        a @ autograd.tensor([1.0, 2.0]),
+        autograd.einsum("ij,jk->ik", a, a),
+        autograd.einsum("ij,j->i", a, autograd.tensor([1, 2])),
+        autograd.einsum("ii->", a),
+    ):
+        assert out.dtype == np.float32
+        out.sum().backward()
+        assert a.grad is not None and a.grad.dtype == np.float32
+        a.grad = None
