@@ -9,8 +9,45 @@ Example:
 
 from __future__ import annotations
 
-from . import functional
+from . import functional, init, utils
+from .modules.activation import (
+    GELU,
+    Heaviside,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Step,
+    Tanh,
+)
 from .modules.container import ModuleDict, ModuleList, Sequential
+from .modules.conv import Conv2d
+from .modules.dropout import (
+    Dropout,
+)
+from .modules.embedding import (
+    Embedding,
+)
+from .modules.linear import (
+    Flatten,
+    Identity,
+    Linear,
+)
+from .modules.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    MultiMarginLoss,
+    NLLLoss,
+)
 from .modules.module import Module, Parameter
-
-# Layer families (one import line per nn/modules file):
+from .modules.normalization import (
+    BatchNorm1d,
+    BatchNorm2d,
+    LayerNorm,
+)
+from .modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
