@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from . import viz
 from .creation import (
     arange,
     as_tensor,
@@ -64,8 +65,10 @@ from .functional import (
     concat,
     cos,
     div,
+    erf,
     exp,
     flatten,
+    heaviside,
     log,
     log1p,
     log_softmax,
