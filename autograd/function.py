@@ -200,24 +200,24 @@ class Function:
     def apply(cls, *args: Any) -> Any:
         """Run the op: compute forward and, when a Tensor input requires grad, record it."""
         arrays = []
+        nexts: list[Any] = []
         record = False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a.requires_grad:
                     record = True
+                    fn = a.grad_fn
+                    nexts.append(a if fn is None else fn)
+                    continue
             else:
                 arrays.append(a)
+            nexts.append(None)
         if record and state.grad_enabled:
             ctx = _new(cls)
             ctx._saved = None
             ctx._extra = None
-            ctx.next_functions = tuple(
-                (a if a.grad_fn is None else a.grad_fn)
-                if isinstance(a, Tensor) and a.requires_grad
-                else None
-                for a in args
-            )
+            ctx.next_functions = tuple(nexts)
         elif cls._fast_ctx:
             record = False
             ctx = _NO_RECORD
