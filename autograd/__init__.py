@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from . import viz
+from . import data, viz
 from .creation import (
     arange,
     as_tensor,
