@@ -154,10 +154,11 @@ def test_state_dict_names_and_defaults():
 
 def test_batch_norm_reprs():
     assert repr(nn.BatchNorm2d(16)) == (
-        "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+        "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
     )
     assert repr(nn.BatchNorm1d(3, momentum=None, affine=False)) == (
-        "BatchNorm1d(3, eps=1e-05, momentum=None, affine=False, track_running_stats=True)"
+        "BatchNorm1d(3, eps=1e-05, momentum=None, affine=False, bias=False, "
+        "track_running_stats=True)"
     )
 
 
@@ -257,7 +258,7 @@ def test_layer_norm_values_are_the_formula():
 
 def test_layer_norm_module_options_and_repr():
     ln = nn.LayerNorm(4)
-    assert repr(ln) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)"
     assert ln.weight.tolist() == [1.0] * 4 and ln.bias.tolist() == [0.0] * 4
     assert [n for n, _ in nn.LayerNorm(4, bias=False).named_parameters()] == ["weight"]
     plain = nn.LayerNorm([2, 3], elementwise_affine=False)
@@ -277,3 +278,11 @@ def test_layer_norm_matches_torch_when_available():
     F.layer_norm(xa, 4).backward(autograd.tensor(g))
     torch.nn.functional.layer_norm(xt, (4,)).backward(torch.tensor(g))
     np.testing.assert_allclose(xa.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+
+
+def test_batchnorm_without_bias_as_torch_2():
+    bn = nn.BatchNorm1d(3, bias=False)
+    assert [n for n, _ in bn.named_parameters()] == ["weight"]
+    assert "bias=False" in repr(bn)
+    out = bn(autograd.randn(5, 3, dtype=autograd.float64))
+    np.testing.assert_allclose(out.data.mean(axis=0), 0.0, atol=1e-12)
