@@ -23,6 +23,9 @@ CELL_TIMEOUT = 120  # seconds per cell
 def execute(path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run a notebook in its own folder; raises CellExecutionError at the first failing cell."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # Small models on 2 cores: several BLAS threads fight each other and run 2-6x slower.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(var, os.environ.get(var, "1"))
     # The kernel must import this checkout's packages even when it is not pip-installed.
     root = str(NOTEBOOKS_DIR.parent)
     paths = [root, os.environ.get("PYTHONPATH")]
