@@ -54,13 +54,23 @@ def test_registration_and_dotted_names():
         "features.1.num_batches_tracked",
         "features.1.scratch",
     ]
-    assert list(net.state_dict()) == names[:2] + [
-        "features.1.running_mean",
-        "features.1.num_batches_tracked",
-    ] + names[2:]
+    assert (
+        list(net.state_dict())
+        == names[:2]
+        + [
+            "features.1.running_mean",
+            "features.1.num_batches_tracked",
+        ]
+        + names[2:]
+    )
     assert [type(m).__name__ for m in net.children()] == ["Sequential", "Affine"]
-    assert [n for n, _ in net.named_modules()] == ["", "features", "features.0", "features.1",
-                                                    "head"]
+    assert [n for n, _ in net.named_modules()] == [
+        "",
+        "features",
+        "features.0",
+        "features.1",
+        "head",
+    ]
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in net.parameters())
 
 
