@@ -1,7 +1,19 @@
-"""Run the benchmarks: ``python -m benchmarks [--quick] [--json]``."""
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [--json] [--only NAME,...]``."""
 
 from __future__ import annotations
 
-from .engine import main
+import argparse
+import os
+import sys
 
-main()
+# The thread count must be in the environment before NumPy (and OpenBLAS) is first imported,
+# so it is read here, ahead of every other import of the suite.
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", type=int, default=2)
+_threads = _pre.parse_known_args(sys.argv[1:])[0].threads
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = str(_threads)
+
+from .suite import main  # noqa: E402
+
+sys.exit(main())

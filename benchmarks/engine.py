@@ -1,32 +1,16 @@
-"""Engine overhead: a 10-op chain on a (4,) float32 tensor and a 100,000-op chain.
-
-Each implementation runs in its own block (warm-up, then rounds), with a pause between blocks
-so that OpenBLAS threads spinning after one block do not steal time from the next. Before
-timing, each benchmark checks that our numbers equal the reference's.
-"""
+"""Engine overhead: a 10-op chain on a (4,) float32 tensor and a 100,000-op chain."""
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
-import os
-import platform
-import statistics
-import sys
 import time
 import tracemalloc
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 import autograd
 
-try:
-    import torch
-except ImportError:  # PyTorch is an optional peer
-    torch = None
+from ._timing import Config, Row, check_close, median_time, rss_mb, torch
 
 X0 = np.array([0.1, 0.2, 0.3, 0.4], dtype=np.float32)
 
@@ -106,18 +90,8 @@ def long_chain_torch(n: int) -> tuple[float, np.ndarray]:
     return time.perf_counter() - t0, x.grad.numpy()
 
 
-def median_us(fn: Callable[[], Any], rounds: int, warmup: int) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1e6
-
-
 def bytes_per_op(n: int) -> float:
+    """tracemalloc bytes held per recorded op while an ``n``-op chain is alive."""
     x = autograd.tensor(np.ones(4, np.float32), requires_grad=True)
     gc.collect()
     tracemalloc.start()
@@ -131,78 +105,76 @@ def bytes_per_op(n: int) -> float:
     return (after - before) / n
 
 
-def rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return float("nan")
-
-
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="one short round (a smoke test)")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args(argv)
-    rounds, warmup, n_long = (20, 5, 2_000) if args.quick else (3000, 300, 100_000)
-    pause = 0.0 if args.quick else 0.5
-
-    ours = chain10_autograd()
-    np.testing.assert_allclose(ours, chain10_numpy(), rtol=1e-5)
-    if torch is not None:
-        np.testing.assert_allclose(ours, chain10_torch(), rtol=1e-5)
-    rows: dict[str, Any] = {}
-    rows["chain10_autograd_us"] = median_us(chain10_autograd, rounds, warmup)
-    time.sleep(pause)
-    rows["chain10_numpy_us"] = median_us(chain10_numpy, rounds, warmup)
-    if torch is not None:
-        time.sleep(pause)
-        rows["chain10_torch_us"] = median_us(chain10_torch, rounds, warmup)
-
-    t_ours, g_ours = long_chain_autograd(n_long)
-    rows["chain100k_autograd_s"] = t_ours
-    gc.disable()
-    rows["chain100k_autograd_nogc_s"] = long_chain_autograd(n_long)[0]
-    gc.enable()
-    if torch is not None:
-        time.sleep(pause)
-        t_torch, g_torch = long_chain_torch(n_long)
-        np.testing.assert_allclose(g_ours, g_torch, rtol=1e-3)
-        rows["chain100k_torch_s"] = t_torch
-    rows["bytes_per_op"] = bytes_per_op(n_long)
+def rss_profile(n: int) -> tuple[float, float, float]:
+    """RSS (MiB) before building an ``n``-op chain, after building it, after backward+release."""
     gc.collect()
-    rows["rss_after_release_mb"] = rss_mb()
-    rows["ops_in_long_chain"] = n_long
-    rows["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus"
-    rows["versions"] = (
-        f"python {sys.version.split()[0]}, numpy {np.__version__}, "
-        f"torch {torch.__version__ if torch is not None else 'not installed'}"
+    before = rss_mb()
+    x = autograd.tensor(np.ones(4, np.float32), requires_grad=True)
+    y = x
+    for _ in range(n):
+        y = y * 1.0000001
+    built = rss_mb()
+    y.sum().backward()
+    del y, x
+    gc.collect()
+    return before, built, rss_mb()
+
+
+def bench_chain10(cfg: Config) -> list[Row]:
+    ours = chain10_autograd()
+    check_close(ours, chain10_numpy(), "chain10 grad vs numpy", rtol=1e-5, atol=0)
+    if torch is not None:
+        check_close(ours, chain10_torch(), "chain10 grad vs torch", rtol=1e-5, atol=0)
+    rounds, warmup = cfg.rounds(3000, 20), cfg.warmup(300, 5)
+    row = Row("10-op chain fwd+bwd", "us", median_time(chain10_autograd, cfg, rounds, warmup) * 1e6)
+    row.numpy = median_time(chain10_numpy, cfg, rounds, warmup) * 1e6
+    if torch is not None:
+        row.torch = median_time(chain10_torch, cfg, rounds, warmup) * 1e6
+    row.goal = "<= 0.5x torch"
+    row.holds = row.vs_torch <= 0.5 if row.vs_torch is not None else None
+    return [row]
+
+
+def bench_chain100k(cfg: Config) -> list[Row]:
+    n = 2_000 if cfg.quick else 100_000
+    rounds = 1 if cfg.quick else cfg.rounds(3)
+    label = f"{n:,}-op chain fwd+bwd"
+    check_close(long_chain_autograd(100)[1], 1.0000001**100 * np.ones(4), label, rtol=1e-5)
+    if not cfg.quick:
+        time.sleep(cfg.pause)
+    ours_times, grad = [], None
+    for _ in range(rounds):
+        t, grad = long_chain_autograd(n)
+        ours_times.append(t)
+    gc.disable()
+    try:
+        nogc = min(long_chain_autograd(n)[0] for _ in range(rounds))
+    finally:
+        gc.enable()
+    row = Row(label, "s", sorted(ours_times)[len(ours_times) // 2])
+    if torch is not None:
+        if not cfg.quick:
+            time.sleep(cfg.pause)
+        torch_times = []
+        for _ in range(rounds):
+            t, g_torch = long_chain_torch(n)
+            torch_times.append(t)
+        check_close(grad, g_torch, f"{label} grad vs torch", rtol=1e-3, atol=0)
+        row.torch = sorted(torch_times)[len(torch_times) // 2]
+    row.goal = "<= 0.5x torch"
+    row.holds = row.vs_torch <= 0.5 if row.vs_torch is not None else None
+    row.extra["cyclic_gc_off_s"] = nogc
+    bpo = bytes_per_op(n)
+    mem = Row(f"bytes per recorded op ({n:,} ops)", "B", bpo, goal="<= 600", holds=bpo <= 600)
+    before, built, after = rss_profile(n)
+    grown = built - before
+    returned = (built - after) / grown if grown > 0 else float("nan")
+    rss = Row(
+        "RSS returned after bwd+release",
+        "%",
+        returned * 100,
+        goal=">= 90% returned",
+        holds=bool(returned >= 0.9) if grown > 0 else None,
+        extra={"rss_before_mb": before, "rss_built_mb": built, "rss_after_release_mb": after},
     )
-    if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        _table(rows)
-    return rows
-
-
-def _table(r: dict[str, Any]) -> None:
-    print(f"machine: {r['machine']}; {r['versions']}")
-    print(f"{'benchmark':<34}{'ours':>12}{'numpy':>12}{'torch':>12}{'ours/torch':>12}")
-    torch_us = r.get("chain10_torch_us")
-    ratio = f"{r['chain10_autograd_us'] / torch_us:.2f}x" if torch_us else "-"
-    print(
-        f"{'10-op chain fwd+bwd (us)':<34}{r['chain10_autograd_us']:>12.1f}"
-        f"{r['chain10_numpy_us']:>12.1f}{torch_us or float('nan'):>12.1f}{ratio:>12}"
-    )
-    t = r.get("chain100k_torch_s")
-    ratio = f"{r['chain100k_autograd_s'] / t:.2f}x" if t else "-"
-    label = f"{r['ops_in_long_chain']:,}-op chain fwd+bwd (s)"
-    print(f"{label:<34}", end="")
-    print(f"{r['chain100k_autograd_s']:>12.3f}{'':>12}{t or float('nan'):>12.3f}{ratio:>12}")
-    print(f"{'  same, cyclic GC off (s)':<34}{r['chain100k_autograd_nogc_s']:>12.3f}")
-    print(f"{'bytes per recorded op':<34}{r['bytes_per_op']:>12.0f}")
-    print(f"{'RSS after release (MB)':<34}{r['rss_after_release_mb']:>12.1f}")
-
-
-if __name__ == "__main__":
-    main()
+    return [row, mem, rss]

@@ -1,0 +1,201 @@
+"""CNN on 1x28x28, batch 64 (conv-relu-pool twice, linear, cross-entropy): one SGD step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+import autograd
+import nn
+import nn.functional as F
+import optim
+
+from ._timing import Config, Row, check_close, median_time, to_numpy, torch
+
+BATCH = 64
+LR = 0.01
+
+
+def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, BATCH)
+
+
+class Ours:
+    """nn.Conv2d / nn.ReLU / nn.MaxPool2d / nn.Flatten / nn.Linear + F.cross_entropy + SGD."""
+
+    def __init__(self, x: np.ndarray, t: np.ndarray) -> None:
+        autograd.manual_seed(0)
+        self.model = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(32 * 7 * 7, 10),
+        )
+        self.params = list(self.model.parameters())
+        self.opt = optim.SGD(self.params, lr=LR)
+        self.x, self.t = autograd.tensor(x), t
+
+    def weights(self) -> list[np.ndarray]:
+        return [to_numpy(p) for p in self.params]
+
+    def step(self) -> float:
+        loss = F.cross_entropy(self.model(self.x), self.t)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
+def _im2col(x: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (N, C*9, H*W) columns of the 3x3, pad-1 windows."""
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    win = sliding_window_view(xp, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3)
+    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * 9, h * w)
+
+
+def _col2im(gcols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Adjoint of _im2col: sum each kernel offset's slice back into the padded image."""
+    n, c, h, w = shape
+    g = gcols.reshape(n, c, 3, 3, h, w)
+    gxp = np.zeros((n, c, h + 2, w + 2), gcols.dtype)
+    for i in range(3):
+        for j in range(3):
+            gxp[:, :, i : i + h, j : j + w] += g[:, :, i, j]
+    return gxp[:, :, 1:-1, 1:-1]
+
+
+def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, _, h, wd = x.shape
+    cols = _im2col(x)
+    out = w.reshape(w.shape[0], -1) @ cols  # (N, O, H*W): already NCHW
+    out += b[:, None]
+    return out.reshape(n, w.shape[0], h, wd), cols
+
+
+def _conv_back(
+    g: np.ndarray, cols: np.ndarray, w: np.ndarray, need_gx: bool
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    n, o, h, wd = g.shape
+    g2 = g.reshape(n, o, h * wd)
+    gw = (g2 @ cols.transpose(0, 2, 1)).sum(0).reshape(w.shape)
+    gb = g2.sum((0, 2))
+    gx = None
+    if need_gx:
+        gx = _col2im(w.reshape(o, -1).T @ g2, (n, w.shape[1], h, wd))
+    return gx, gw, gb
+
+
+OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def _relu_pool(h: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """ReLU then 2x2 max pool from four strided views; returns the output and, per window
+    offset, the mask routing the gradient back (the first maximum wins, ReLU folded in)."""
+    a = np.maximum(h, 0)
+    views = [a[:, :, i::2, j::2] for i, j in OFFSETS]
+    y = np.maximum(np.maximum(views[0], views[1]), np.maximum(views[2], views[3]))
+    masks, taken = [], y <= 0  # positions at 0 get no gradient (ReLU)
+    for v in views:
+        m = v == y
+        m &= ~taken
+        taken |= m
+        masks.append(m)
+    return y, masks
+
+
+def _relu_pool_back(g: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
+    n, c, hh, ww = g.shape
+    gx = np.empty((n, c, hh * 2, ww * 2), g.dtype)
+    for (i, j), m in zip(OFFSETS, masks, strict=True):
+        np.multiply(g, m, out=gx[:, :, i::2, j::2])
+    return gx
+
+
+class NumPyCNN:
+    """The same step by hand: im2col via sliding_window_view + matmul, pooling by reshape/max
+    with masks, col2im by a loop over kernel offsets, in-place SGD update."""
+
+    def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
+        self.params = [w.copy() for w in weights]
+        self.x, self.t = x, t
+        self.onehot = np.zeros((BATCH, 10), np.float32)
+        self.onehot[np.arange(BATCH), t] = 1
+        self.grads: list[np.ndarray] = []
+
+    def step(self) -> float:
+        w1, b1, w2, b2, w3, b3 = self.params
+        h1, cols1 = _conv(self.x, w1, b1)
+        p1, m1 = _relu_pool(h1)
+        h2, cols2 = _conv(p1, w2, b2)
+        p2, m2 = _relu_pool(h2)
+        flat = p2.reshape(BATCH, -1)
+        z = flat @ w3.T
+        z += b3
+        z -= z.max(1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(1, keepdims=True)
+        loss = float(np.log(s[:, 0]).mean() - z[np.arange(BATCH), self.t].mean())
+        gz = e / s
+        gz -= self.onehot
+        gz *= np.float32(1 / BATCH)
+        gw3, gb3 = gz.T @ flat, gz.sum(0)
+        gp2 = (gz @ w3).reshape(p2.shape)
+        gp1, gw2, gb2 = _conv_back(_relu_pool_back(gp2, m2), cols2, w2, True)
+        _, gw1, gb1 = _conv_back(_relu_pool_back(gp1, m1), cols1, w1, False)
+        self.grads = [gw1, gb1, gw2, gb2, gw3, gb3]
+        lr = np.float32(LR)
+        for p, g in zip(self.params, self.grads, strict=True):
+            p -= lr * g
+        return loss
+
+
+class TorchCNN:
+    def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
+        self.params = [torch.tensor(w, requires_grad=True) for w in weights]
+        self.opt = torch.optim.SGD(self.params, lr=LR)
+        self.x, self.t = torch.from_numpy(x), torch.from_numpy(t)
+
+    def step(self) -> float:
+        w1, b1, w2, b2, w3, b3 = self.params
+        tf = torch.nn.functional
+        h = tf.max_pool2d(tf.relu(tf.conv2d(self.x, w1, b1, padding=1)), 2)
+        h = tf.max_pool2d(tf.relu(tf.conv2d(h, w2, b2, padding=1)), 2)
+        loss = tf.cross_entropy(tf.linear(h.flatten(1), w3, b3), self.t)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
+def check(ours: Any, ref: Any, what: str) -> None:
+    """One step each from the same weights: same loss, same gradients, same new weights."""
+    check_close(ours.step(), ref.step(), f"{what} loss")
+    ref_grads = ref.grads if isinstance(ref, NumPyCNN) else [to_numpy(p.grad) for p in ref.params]
+    check_close([to_numpy(p.grad) for p in ours.params], ref_grads, f"{what} grads")
+    check_close(ours.weights(), [to_numpy(p) for p in ref.params], f"{what} weights")
+
+
+def bench(cfg: Config) -> list[Row]:
+    x, t = make_data()
+    ours = Ours(x, t)
+    w0 = ours.weights()
+    check(ours, NumPyCNN(w0, x, t), "cnn vs numpy")
+    if torch is not None:
+        check(Ours(x, t), TorchCNN(w0, x, t), "cnn vs torch")
+    rounds, warmup = cfg.rounds(60, 2), cfg.warmup(5)
+    row = Row("CNN step (1x28x28, b64)", "ms", None, goal="<= 1.0x numpy, <= 2.5x torch")
+    row.ours = median_time(Ours(x, t).step, cfg, rounds, warmup) * 1e3
+    row.numpy = median_time(NumPyCNN(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    if torch is not None:
+        row.torch = median_time(TorchCNN(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    if row.vs_numpy is not None:
+        row.holds = row.vs_numpy <= 1.0 and (row.vs_torch is None or row.vs_torch <= 2.5)
+    return [row]

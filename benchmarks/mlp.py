@@ -1,0 +1,141 @@
+"""MLP 784-256-128-10 with ReLU and cross-entropy, batch 128: one SGD step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import autograd
+import nn
+import nn.functional as F
+import optim
+
+from ._timing import Config, Row, check_close, median_time, to_numpy, torch
+
+SIZES = (784, 256, 128, 10)
+BATCH = 128
+LR = 0.01
+
+
+def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((BATCH, SIZES[0])).astype(np.float32)
+    return x, rng.integers(0, SIZES[-1], BATCH)
+
+
+class Ours:
+    """nn.Linear + F.relu + F.cross_entropy + optim.SGD."""
+
+    def __init__(self, x: np.ndarray, t: np.ndarray) -> None:
+        autograd.manual_seed(0)
+        self.layers = [nn.Linear(a, b) for a, b in zip(SIZES[:-1], SIZES[1:], strict=True)]
+        self.params = [p for layer in self.layers for p in (layer.weight, layer.bias)]
+        self.opt = optim.SGD(self.params, lr=LR)
+        self.x, self.t = autograd.tensor(x), t
+
+    def weights(self) -> list[np.ndarray]:
+        return [to_numpy(p) for p in self.params]
+
+    def step(self) -> float:
+        h = self.x
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = F.relu(h)
+        loss = F.cross_entropy(h, self.t)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
+class NumPyMLP:
+    """The same step by hand: forward, softmax cross-entropy, backward, in-place SGD update."""
+
+    def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
+        self.params = [w.copy() for w in weights]
+        self.x, self.t = x, t
+        self.onehot = np.zeros((BATCH, SIZES[-1]), np.float32)
+        self.onehot[np.arange(BATCH), t] = 1
+        self.grads: list[np.ndarray] = []
+
+    def step(self) -> float:
+        w1, b1, w2, b2, w3, b3 = self.params
+        x = self.x
+        h1 = x @ w1.T
+        h1 += b1
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ w2.T
+        h2 += b2
+        a2 = np.maximum(h2, 0)
+        z = a2 @ w3.T
+        z += b3
+        z -= z.max(1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(1, keepdims=True)
+        loss = float(np.log(s[:, 0]).mean() - z[np.arange(BATCH), self.t].mean())
+        gz = e / s
+        gz -= self.onehot
+        gz *= np.float32(1 / BATCH)
+        gw3, gb3 = gz.T @ a2, gz.sum(0)
+        ga2 = gz @ w3
+        ga2 *= h2 > 0
+        gw2, gb2 = ga2.T @ a1, ga2.sum(0)
+        ga1 = ga2 @ w2
+        ga1 *= h1 > 0
+        gw1, gb1 = ga1.T @ x, ga1.sum(0)
+        self.grads = [gw1, gb1, gw2, gb2, gw3, gb3]
+        lr = np.float32(LR)
+        for p, g in zip(self.params, self.grads, strict=True):
+            p -= lr * g
+        return loss
+
+
+class TorchMLP:
+    def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
+        self.params = [torch.tensor(w, requires_grad=True) for w in weights]
+        self.opt = torch.optim.SGD(self.params, lr=LR)
+        self.x, self.t = torch.from_numpy(x), torch.from_numpy(t)
+
+    def step(self) -> float:
+        w1, b1, w2, b2, w3, b3 = self.params
+        tf = torch.nn.functional
+        h = tf.relu(tf.linear(self.x, w1, b1))
+        h = tf.relu(tf.linear(h, w2, b2))
+        loss = tf.cross_entropy(tf.linear(h, w3, b3), self.t)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+
+def check(ours: Any, ref: Any, what: str) -> None:
+    """One step each from the same weights: same loss, same gradients, same new weights."""
+    loss_o, loss_r = ours.step(), ref.step()
+    check_close(loss_o, loss_r, f"{what} loss")
+    check_close([to_numpy(p.grad) for p in ours.params], _grads(ref), f"{what} grads")
+    check_close(ours.weights(), [to_numpy(p) for p in ref.params], f"{what} weights")
+
+
+def _grads(ref: Any) -> list[np.ndarray]:
+    if isinstance(ref, NumPyMLP):
+        return ref.grads
+    return [to_numpy(p.grad) for p in ref.params]
+
+
+def bench(cfg: Config) -> list[Row]:
+    x, t = make_data()
+    ours = Ours(x, t)
+    w0 = ours.weights()
+    check(ours, NumPyMLP(w0, x, t), "mlp vs numpy")
+    if torch is not None:
+        check(Ours(x, t), TorchMLP(w0, x, t), "mlp vs torch")
+    rounds, warmup = cfg.rounds(200, 3), cfg.warmup(20)
+    row = Row("MLP step (784-256-128-10, b128)", "ms", None, goal="<= 1.05x numpy")
+    row.ours = median_time(Ours(x, t).step, cfg, rounds, warmup) * 1e3
+    row.numpy = median_time(NumPyMLP(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    if torch is not None:
+        row.torch = median_time(TorchMLP(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    row.holds = row.vs_numpy <= 1.05 if row.vs_numpy is not None else None
+    return [row]

@@ -1,0 +1,32 @@
+"""The benchmark suite runs end to end in quick mode (a smoke test: no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = {"chain10", "mlp", "cnn", "batchnorm", "chain100k", "digits", "graph"}
+
+
+def test_quick_suite_runs_and_reports_every_benchmark() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)
+    assert set(result["benchmarks"]) == EXPECTED
+    for name, rows in result["benchmarks"].items():
+        assert rows, f"{name} produced no rows"
+        for row in rows:
+            numbers = [row[k] for k in ("ours", "numpy", "torch") if row[k] is not None]
+            assert numbers, f"{name}: {row['name']} has no numbers"
+            assert all(isinstance(v, int | float) for v in numbers), row
+    assert result["environment"]["threads"] == 2
