@@ -12,10 +12,10 @@ import nn
 import nn.functional as F
 import optim
 
-from ._timing import Config, Row, check_close, median_time, to_numpy, torch
+from ._reference import LR, NumPyStep, TorchStep, check
+from ._timing import Config, Row, median_time, to_numpy, torch
 
 BATCH = 64
-LR = 0.01
 
 
 def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -119,16 +119,12 @@ def _relu_pool_back(g: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
     return gx
 
 
-class NumPyCNN:
+class NumPyCNN(NumPyStep):
     """The same step by hand: im2col via sliding_window_view + matmul, pooling by reshape/max
     with masks, col2im by a loop over kernel offsets, in-place SGD update."""
 
     def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
-        self.params = [w.copy() for w in weights]
-        self.x, self.t = x, t
-        self.onehot = np.zeros((BATCH, 10), np.float32)
-        self.onehot[np.arange(BATCH), t] = 1
-        self.grads: list[np.ndarray] = []
+        super().__init__(weights, x, t, 10)
 
     def step(self) -> float:
         w1, b1, w2, b2, w3, b3 = self.params
@@ -139,48 +135,22 @@ class NumPyCNN:
         flat = p2.reshape(BATCH, -1)
         z = flat @ w3.T
         z += b3
-        z -= z.max(1, keepdims=True)
-        e = np.exp(z)
-        s = e.sum(1, keepdims=True)
-        loss = float(np.log(s[:, 0]).mean() - z[np.arange(BATCH), self.t].mean())
-        gz = e / s
-        gz -= self.onehot
-        gz *= np.float32(1 / BATCH)
+        loss, gz = self.cross_entropy(z)
         gw3, gb3 = gz.T @ flat, gz.sum(0)
         gp2 = (gz @ w3).reshape(p2.shape)
         gp1, gw2, gb2 = _conv_back(_relu_pool_back(gp2, m2), cols2, w2, True)
         _, gw1, gb1 = _conv_back(_relu_pool_back(gp1, m1), cols1, w1, False)
-        self.grads = [gw1, gb1, gw2, gb2, gw3, gb3]
-        lr = np.float32(LR)
-        for p, g in zip(self.params, self.grads, strict=True):
-            p -= lr * g
+        self.sgd([gw1, gb1, gw2, gb2, gw3, gb3])
         return loss
 
 
-class TorchCNN:
-    def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
-        self.params = [torch.tensor(w, requires_grad=True) for w in weights]
-        self.opt = torch.optim.SGD(self.params, lr=LR)
-        self.x, self.t = torch.from_numpy(x), torch.from_numpy(t)
-
-    def step(self) -> float:
+class TorchCNN(TorchStep):
+    def logits(self) -> Any:
         w1, b1, w2, b2, w3, b3 = self.params
         tf = torch.nn.functional
         h = tf.max_pool2d(tf.relu(tf.conv2d(self.x, w1, b1, padding=1)), 2)
         h = tf.max_pool2d(tf.relu(tf.conv2d(h, w2, b2, padding=1)), 2)
-        loss = tf.cross_entropy(tf.linear(h.flatten(1), w3, b3), self.t)
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        return loss.item()
-
-
-def check(ours: Any, ref: Any, what: str) -> None:
-    """One step each from the same weights: same loss, same gradients, same new weights."""
-    check_close(ours.step(), ref.step(), f"{what} loss")
-    ref_grads = ref.grads if isinstance(ref, NumPyCNN) else [to_numpy(p.grad) for p in ref.params]
-    check_close([to_numpy(p.grad) for p in ours.params], ref_grads, f"{what} grads")
-    check_close(ours.weights(), [to_numpy(p) for p in ref.params], f"{what} weights")
+        return tf.linear(h.flatten(1), w3, b3)
 
 
 def bench(cfg: Config) -> list[Row]:

@@ -11,11 +11,11 @@ import nn
 import nn.functional as F
 import optim
 
-from ._timing import Config, Row, check_close, median_time, to_numpy, torch
+from ._reference import LR, NumPyStep, TorchStep, check
+from ._timing import Config, Row, median_time, to_numpy, torch
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128
-LR = 0.01
 
 
 def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -50,15 +50,11 @@ class Ours:
         return loss.item()
 
 
-class NumPyMLP:
+class NumPyMLP(NumPyStep):
     """The same step by hand: forward, softmax cross-entropy, backward, in-place SGD update."""
 
     def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
-        self.params = [w.copy() for w in weights]
-        self.x, self.t = x, t
-        self.onehot = np.zeros((BATCH, SIZES[-1]), np.float32)
-        self.onehot[np.arange(BATCH), t] = 1
-        self.grads: list[np.ndarray] = []
+        super().__init__(weights, x, t, SIZES[-1])
 
     def step(self) -> float:
         w1, b1, w2, b2, w3, b3 = self.params
@@ -71,13 +67,7 @@ class NumPyMLP:
         a2 = np.maximum(h2, 0)
         z = a2 @ w3.T
         z += b3
-        z -= z.max(1, keepdims=True)
-        e = np.exp(z)
-        s = e.sum(1, keepdims=True)
-        loss = float(np.log(s[:, 0]).mean() - z[np.arange(BATCH), self.t].mean())
-        gz = e / s
-        gz -= self.onehot
-        gz *= np.float32(1 / BATCH)
+        loss, gz = self.cross_entropy(z)
         gw3, gb3 = gz.T @ a2, gz.sum(0)
         ga2 = gz @ w3
         ga2 *= h2 > 0
@@ -85,43 +75,17 @@ class NumPyMLP:
         ga1 = ga2 @ w2
         ga1 *= h1 > 0
         gw1, gb1 = ga1.T @ x, ga1.sum(0)
-        self.grads = [gw1, gb1, gw2, gb2, gw3, gb3]
-        lr = np.float32(LR)
-        for p, g in zip(self.params, self.grads, strict=True):
-            p -= lr * g
+        self.sgd([gw1, gb1, gw2, gb2, gw3, gb3])
         return loss
 
 
-class TorchMLP:
-    def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
-        self.params = [torch.tensor(w, requires_grad=True) for w in weights]
-        self.opt = torch.optim.SGD(self.params, lr=LR)
-        self.x, self.t = torch.from_numpy(x), torch.from_numpy(t)
-
-    def step(self) -> float:
+class TorchMLP(TorchStep):
+    def logits(self) -> Any:
         w1, b1, w2, b2, w3, b3 = self.params
         tf = torch.nn.functional
         h = tf.relu(tf.linear(self.x, w1, b1))
         h = tf.relu(tf.linear(h, w2, b2))
-        loss = tf.cross_entropy(tf.linear(h, w3, b3), self.t)
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        return loss.item()
-
-
-def check(ours: Any, ref: Any, what: str) -> None:
-    """One step each from the same weights: same loss, same gradients, same new weights."""
-    loss_o, loss_r = ours.step(), ref.step()
-    check_close(loss_o, loss_r, f"{what} loss")
-    check_close([to_numpy(p.grad) for p in ours.params], _grads(ref), f"{what} grads")
-    check_close(ours.weights(), [to_numpy(p) for p in ref.params], f"{what} weights")
-
-
-def _grads(ref: Any) -> list[np.ndarray]:
-    if isinstance(ref, NumPyMLP):
-        return ref.grads
-    return [to_numpy(p.grad) for p in ref.params]
+        return tf.linear(h, w3, b3)
 
 
 def bench(cfg: Config) -> list[Row]:
