@@ -79,7 +79,10 @@ class CrossEntropy(Function):
             # (the 0 / 0 of a mean over nothing but ignored targets), as in PyTorch
             gt = where(valid, grad, 0.0).unsqueeze(1)
             p = x.softmax(1)
-            return gt * (p * np.expand_dims(total, 1) - q), None, None, None, None
+            # in x's dtype, as the forward and the unrecorded backward: a float64 weight does
+            # not make a float32 gradient float64
+            factor = np.expand_dims(total, 1).astype(x.dtype, copy=False)
+            return gt * (p * factor - q), None, None, None, None
         with np.errstate(invalid="ignore", over="ignore"):
             g = np.where(valid, grad.data, 0)
             gx = np.exp(ctx.logp) * np.expand_dims(g * total, 1)

@@ -10,7 +10,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.ops.special import Erf, Heaviside
+from autograd.ops.special import Erf
 
 __all__ = [
     "gelu",
@@ -165,7 +165,9 @@ def heaviside(input: Tensor, values: Tensor | float) -> Tensor:
     """
     if not isinstance(values, Tensor):
         values = Tensor._make(np.asarray(values, dtype=input.dtype))
-    return Heaviside.apply(input, values)
+    # through Tensor.heaviside, which promotes by autograd's rules: a 0-d float64 ``values``
+    # leaves a float32 input float32 (PyTorch raises for mixed dtypes here)
+    return input.heaviside(values)
 
 
 def step(input: Tensor, threshold: float = 0.0) -> Tensor:
