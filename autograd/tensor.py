@@ -474,7 +474,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(x, 0), with gradient 0 at x == 0 (PyTorch's choice)."""
-        return where(self.data > 0, self, 0)
+        return Relu.apply(self)
 
     def abs(self) -> Tensor:
         return Abs.apply(self)
@@ -1352,4 +1352,4 @@ from .ops.reduce import (  # noqa: E402
     Sum,
 )
 from .ops.shape import BroadcastTo, Permute, Reshape  # noqa: E402
-from .ops.special import Erf, Heaviside  # noqa: E402
+from .ops.special import Erf, Heaviside, Relu  # noqa: E402

@@ -1,4 +1,5 @@
-"""Special-function primitives: the error function (NumPy has none) and the Heaviside step."""
+"""Special-function primitives: the error function (NumPy has none), the Heaviside step and
+ReLU."""
 
 from __future__ import annotations
 
@@ -144,3 +145,23 @@ class Heaviside(Function):
         gx = grad * 0.0 if nx is not None else None
         gv = where(ctx.at_zero, grad, 0.0) if nv is not None else None
         return gx, gv
+
+
+class Relu(Function):
+    """y = max(x, 0);  dx = grad * (y > 0) (0 at x == 0, as PyTorch; NaN propagates forward)"""
+
+    __slots__ = ()
+    _raw_backward = True  # an operator and a comparison: the same on arrays and Tensors
+
+    @staticmethod
+    def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
+        # One pass, where a composite (where(x > 0, x, 0)) takes two and np.where's masked
+        # select is ~10x slower than np.maximum on a random sign pattern.
+        out = np.maximum(x, x.dtype.type(0))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)

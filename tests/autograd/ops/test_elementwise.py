@@ -219,7 +219,6 @@ OPS: list[Row] = [
     _unary("abs", Abs, lambda x: abs(x), NONZERO),
     _unary("sign", Sign, lambda x: x.sign() * x, NONZERO),
     _unary("reciprocal", Reciprocal, lambda x: x.reciprocal(), NONZERO),
-    _unary("relu", Where, lambda x: x.relu(), NONZERO),
     Row("maximum broadcast", (Maximum,), _extremum_tensors(lambda a, b: a.maximum(b))),
     Row("maximum scalar", (Maximum,), _extremum_scalar(lambda a, s: autograd.maximum(a, s))),
     Row("minimum broadcast", (Minimum,), _extremum_tensors(lambda a, b: autograd.minimum(a, b))),

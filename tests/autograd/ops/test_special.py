@@ -1,4 +1,5 @@
-"""Special-function primitives: erf's accuracy against math.erf, and Erf/Heaviside gradients."""
+"""Special-function primitives: erf's accuracy against math.erf, and Erf/Heaviside/Relu
+gradients."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd.ops.special import Erf, Heaviside, erf_array, erfc_array
+from autograd.ops.special import Erf, Heaviside, Relu, erf_array, erfc_array
 from tests.autograd.ops._table import (
     Row,
     array,
@@ -98,6 +99,34 @@ def test_heaviside_values_and_zero_gradient():
     assert v.grad is not None and v.grad.item() == 2.0  # only where x == 0
 
 
+# -- ReLU's values -------------------------------------------------------------------------------
+
+
+def test_relu_matches_the_composite_and_its_gradient():
+    data = np.array([[-2.0, -0.0, 0.0, 0.5], [3.0, -1e-30, 1e-30, -7.0]])
+    x = autograd.tensor(data, requires_grad=True)
+    y = x.relu()
+    assert type(y.grad_fn) is Relu
+    assert np.array_equal(y.numpy(), np.where(data > 0, data, 0.0))
+    y.backward(autograd.tensor(np.arange(8.0).reshape(2, 4)))
+    assert x.grad is not None
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0, 3.0], [4.0, 0.0, 6.0, 0.0]]  # 0 at x == 0
+
+
+def test_relu_propagates_nan_with_zero_gradient_as_torch():
+    x = autograd.tensor([float("nan"), 1.0], requires_grad=True)
+    y = x.relu()
+    assert math.isnan(y.tolist()[0])
+    y.sum().backward()
+    assert x.grad is not None and x.grad.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_relu_keeps_dtype(dtype):
+    y = autograd.tensor(np.array([-1, 0, 2], dtype=dtype)).relu()
+    assert y.dtype == dtype and y.tolist() == [0, 0, 2]
+
+
 # -- the table: one row per case, each gradchecked and gradgradchecked by `check` -----------------
 
 AWAY_FROM_ZERO = away_from_zero(0.1, 3.0)
@@ -120,10 +149,15 @@ def _heaviside_values(draw: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
     return Heaviside.apply, (x, leaf(draw, shape, uniform(-1.0, 1.0)))
 
 
+def _relu(draw: Any) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    return (lambda x: x.relu()), (leaf(draw, draw(shapes()), AWAY_FROM_ZERO),)
+
+
 OPS: list[Row] = [
     Row("erf", (Erf,), _erf),
     Row("heaviside wrt x (zero)", (Heaviside,), _heaviside_x),
     Row("heaviside wrt values", (Heaviside,), _heaviside_values),
+    Row("relu", (Relu,), _relu),
 ]
 
 
