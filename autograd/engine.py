@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .function import RELEASED, Function
+from .function import _IGNORE, RELEASED, Function, _reset_errstate, _set_errstate
 from .grad_mode import state
 from .ops.shape import SumTo
 from .tensor import Tensor
@@ -216,29 +217,36 @@ def _execute(
                 else:
                     deps[k] = n + 1
     needed = _needed(roots, targets) if targets is not None else None
+    anomaly = state.anomaly
+    observers = tuple(_observers)
+    # Without create_graph nothing of the backward pass is recorded, so gradients flow as
+    # plain arrays: ops with a raw backward (``Function._raw_backward``) run on them directly.
+    raw = not create_graph and not observers
 
     buffers: dict[Any, Any] = {}
     for (fn, nr), g0 in zip(roots, grads):
         k = _key(fn, nr)
         prev0 = buffers.get(k)
-        buffers[k] = g0 if prev0 is None else prev0 + g0
+        gd: Any = g0.data if raw else g0
+        buffers[k] = gd if prev0 is None else prev0 + gd
     ready: list[Any] = []
     for fn, _ in roots:
         if deps[id(fn)] == 0 and all(r is not fn for r in ready):
             ready.append(fn)
     captured: dict[Any, Tensor] = {}
     stored: set[int] = set(user)
-    anomaly = state.anomaly
-    observers = tuple(_observers)
     fast = needed is None and not anomaly and not observers
-    prev_mode = state.grad_enabled
+    prev_mode, prev_raw = state.grad_enabled, state.raw
     state.grad_enabled = create_graph
+    state.raw = raw
+    token = _set_errstate(_IGNORE) if raw else None  # as each op's forward would
     # The graph has no reference cycles, so the cyclic GC finds nothing here; on a big graph
     # its passes over every node would double the time of backward.
     gc_was_on = gc.isenabled()
     gc.disable()
     g: Any
     gs: Any
+    gi: Any
     grads_in: Any
     try:
         while ready:
@@ -246,14 +254,19 @@ def _execute(
             if not isinstance(fn, Function):  # a leaf tensor: hooks, then store
                 g = buffers.pop(id(fn), None)
                 if g is not None:
-                    g = _run_hooks(fn._hooks, g)
+                    if fn._hooks:
+                        g = _run_hooks(fn._hooks, g, raw)
                     for observe in observers:
                         observe(fn, [g], None)
                     if targets is None or id(fn) in targets:
-                        if accumulate:
-                            _accumulate(fn, g, create_graph, stored)
+                        if not accumulate:
+                            if g.dtype != fn.data.dtype:  # as PyTorch: the input's dtype
+                                g = g.astype(fn.data.dtype)
+                            captured[id(fn)] = Tensor._make(g) if raw else g
+                        elif raw:
+                            _accumulate_raw(fn, g, stored)
                         else:
-                            captured[id(fn)] = g
+                            _accumulate(fn, g, create_graph, stored)
                 continue
             nexts = fn.next_functions
             if fast and fn._extra is None:  # the common case, inline
@@ -261,18 +274,20 @@ def _execute(
                 grads_in = None
                 if g is not None:
                     gshape = g.shape
+                    if raw and not fn._raw_backward:
+                        g = Tensor._make(g)
                     grads_in = fn.backward(fn, g)
                     if type(grads_in) is not tuple:
                         grads_in = _as_tuple(fn, grads_in)
             else:
-                gs = _node_grads(fn, buffers, targets, captured, accumulate)
+                gs = _node_grads(fn, buffers, targets, captured, accumulate, raw)
                 grads_in = None
                 if gs is not None:
                     gshape = gs[0].shape
                     if needed is None or any(n is not None and needed.get(id(n)) for n in nexts):
                         if fn._saved is RELEASED:
                             raise RuntimeError(fn._released_message())
-                        grads_in = _call_backward(fn, gs, anomaly)
+                        grads_in = _call_backward(fn, gs, anomaly, raw)
                         for observe in observers:
                             observe(fn, gs, grads_in)
             if grads_in is not None and len(grads_in) != len(nexts):
@@ -290,7 +305,10 @@ def _execute(
                 if grads_in is not None:
                     gi = grads_in[i]
                     if gi is not None:
-                        if type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
+                        if raw:
+                            if type(gi) is not np.ndarray:  # a Tensor, a NumPy scalar, a number
+                                gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+                        elif type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
                             gi = gi if isinstance(gi, Tensor) else Tensor._make(np.asarray(gi))
                         if shapes is not None:
                             if gi.shape != shapes[i]:
@@ -306,10 +324,14 @@ def _execute(
                 deps[k] = d
                 if d == 0:
                     ready.append(nxt)
+            grads_in = gi = None  # hold no gradient beyond its buffer (see _accumulate_raw)
             if not retain_graph:
                 fn._saved = RELEASED
     finally:
         state.grad_enabled = prev_mode
+        state.raw = prev_raw
+        if token is not None:
+            _reset_errstate(token)
         if gc_was_on:
             gc.enable()
     return captured
@@ -349,8 +371,10 @@ def _node_grads(
     targets: dict[Any, int] | None,
     captured: dict[Any, Tensor],
     accumulate: bool,
-) -> list[Tensor] | None:
-    """The gradient of each of the node's outputs, after tensor hooks and retain_grad."""
+    raw: bool,
+) -> list[Any] | None:
+    """The gradient of each of the node's outputs (arrays when ``raw``), after tensor hooks
+    and retain_grad."""
     extra = fn._extra
     if extra is None:
         g = buffers.pop(id(fn), None)
@@ -362,29 +386,37 @@ def _node_grads(
             gs = None
         else:
             meta = extra.get("out_meta")
-            gs = [
-                g if g is not None else Tensor._make(np.zeros(*meta[i]))  # type: ignore[index]
-                for i, g in enumerate(got)
-            ]
+            gs = []
+            for i, g in enumerate(got):
+                if g is None:
+                    g = np.zeros(*meta[i])  # type: ignore[index]
+                    g = g if raw else Tensor._make(g)
+                gs.append(g)
             hooks = extra.get("hooks", {})
             retain = extra.get("retain", {})
             for i in range(n):
-                gs[i] = _run_hooks(hooks.get(i), gs[i])
+                gs[i] = _run_hooks(hooks.get(i), gs[i], raw)
                 ref = retain.get(i)
                 t = ref() if ref is not None else None
                 if t is not None:
-                    g = gs[i] if gs[i].grad_fn is not None else gs[i].detach()
+                    if raw:  # its own copy: the array flows on through the graph
+                        g = Tensor._make(gs[i].copy())
+                    else:
+                        g = gs[i] if gs[i].grad_fn is not None else gs[i].detach()
                     t.grad = g if t.grad is None else t.grad + g
     if gs is not None and targets is not None:
         for i, g in enumerate(gs):
             k = _key(fn, i)
             if k in targets:
-                captured[k] = g
+                captured[k] = Tensor._make(g) if raw else g
     return gs
 
 
-def _run_hooks(hooks: list[Any] | None, g: Tensor) -> Tensor:
+def _run_hooks(hooks: list[Any] | None, g: Any, raw: bool = False) -> Any:
+    """``g`` after each hook (a hook sees a Tensor; ``raw`` gradients are arrays)."""
     if hooks:
+        if raw:
+            return _run_hooks(hooks, Tensor._make(g)).data
         for hook in list(hooks):
             new = hook(g)
             if new is not None:
@@ -398,7 +430,9 @@ def _run_hooks(hooks: list[Any] | None, g: Tensor) -> Tensor:
     return g
 
 
-def _call_backward(fn: Function, gs: list[Tensor], anomaly: bool) -> Sequence[Any]:
+def _call_backward(fn: Function, gs: list[Any], anomaly: bool, raw: bool) -> Sequence[Any]:
+    if raw and not fn._raw_backward:
+        gs = [Tensor._make(g) for g in gs]
     try:
         out = fn.backward(fn, *gs)
     except Exception as e:
@@ -423,9 +457,9 @@ def _bad_count(fn: Function, n: int) -> None:
     )
 
 
-def _sum_to(fn: Function, i: int, g: Tensor, shape: tuple[int, ...]) -> Tensor:
+def _sum_to(fn: Function, i: int, g: Any, shape: tuple[int, ...]) -> Any:
     try:
-        return SumTo.apply(g, shape)
+        return SumTo._fwd(g, shape)
     except ValueError:
         _bad_shape(fn, i, g.shape, shape)
         raise
@@ -438,8 +472,8 @@ def _bad_shape(fn: Function, i: int, got: tuple[int, ...], expected: tuple[int, 
     )
 
 
-def _check_finite(fn: Function, i: int, g: Tensor) -> None:
-    data = g.data
+def _check_finite(fn: Function, i: int, g: Any) -> None:
+    data = g.data if isinstance(g, Tensor) else g
     if data.dtype.kind in "fc" and not np.isfinite(data).all():
         what = "nan" if np.isnan(data).any() else "inf"
         where = (fn._extra or {}).get("trace", "  (made before anomaly detection was on)")
@@ -465,3 +499,46 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -
             g = g.detach()
         stored.add(id(g.data))
     leaf.grad = g
+
+
+def _accumulate_raw(leaf: Tensor, g: np.ndarray, stored: set[int]) -> None:
+    """Add the array ``g`` into ``leaf.grad``: in place when a gradient is already there (as
+    PyTorch does without create_graph), else by taking ``g`` itself when nothing else holds
+    it (a fresh result of a backward formula), else a copy."""
+    if g.dtype != leaf.data.dtype:
+        g = g.astype(leaf.data.dtype)
+    old = leaf.grad
+    if old is not None:
+        od = old.data
+        if od.shape == g.shape and od.dtype == g.dtype and od.flags.writeable:
+            np.add(od, g, out=od)
+            old._bump("AccumulateGrad")  # a graph that saved this grad tensor will notice
+        else:
+            leaf.grad = Tensor._make(od + g)
+        return
+    if (
+        g.base is not None
+        or not g.flags.writeable
+        or id(g) in stored
+        or sys.getrefcount(g) > _OWN_REFS
+    ):
+        g = g.copy()
+    stored.add(id(g))
+    leaf.grad = Tensor._make(g)
+
+
+def _own_refs() -> int:
+    """The references to a gradient that only the engine holds, as seen in _accumulate_raw:
+    measured on this interpreter rather than assumed."""
+    probe = {0: np.zeros(1)}
+    seen: list[int] = []
+
+    def count(g: np.ndarray) -> None:
+        seen.append(sys.getrefcount(g))
+
+    g = probe.pop(0)
+    count(g)
+    return seen[0]
+
+
+_OWN_REFS = _own_refs()

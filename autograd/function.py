@@ -114,6 +114,11 @@ class Function:
     _view = False
     # Ops declaring __slots__ (ours) run unrecorded with a shared do-nothing ctx.
     _fast_ctx = False
+    # An op whose backward formula works on NumPy arrays as well as on Tensors (only
+    # operators, ``Function._fwd`` and the dual helpers of ``ops._dual``). When no graph of the
+    # backward is wanted (create_graph=False), the engine runs it on arrays: no Tensor per
+    # intermediate, the way hand-written NumPy would.
+    _raw_backward = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -152,6 +157,8 @@ class Function:
             raise RuntimeError(self._released_message())
         if not saved:
             return ()
+        if state.raw and self._raw_backward:
+            return self._saved_arrays(saved)
         vers = self._saved_ver
         out: list[Any] = []
         for i, s in enumerate(saved):
@@ -172,6 +179,39 @@ class Function:
                     )
             out.append(s)
         return tuple(out)
+
+    def _saved_arrays(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The saved items as arrays (a raw backward), after the same version checks."""
+        vers = self._saved_ver
+        out: list[Any] = []
+        i = -1
+        for s in saved:
+            i += 1
+            kind = type(s)
+            if kind is SavedOutput:
+                if s.version[0]:
+                    raise _modified_error(
+                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
+                    )
+                s = s.data
+            elif kind is Tensor or kind is not np.ndarray and isinstance(s, Tensor):
+                box = s._version
+                if box is not None and box[0] != (vers[i] if vers else 0):
+                    raise _modified_error(
+                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
+                    )
+                s = s.data
+            out.append(s)
+        return tuple(out)
+
+    @classmethod
+    def _fwd(cls, *args: Any) -> Any:
+        """The op inside a backward formula: on arrays (a raw backward) its forward alone,
+        on Tensors ``apply`` (recorded when the backward is)."""
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args)
+        return cls.forward(_NO_RECORD, *args)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -251,6 +291,108 @@ class Function:
         return t
 
     @classmethod
+    def _apply1(cls, x: Tensor) -> Tensor:
+        """``apply`` for one Tensor argument (the unary math methods): the same steps, with
+        the loops over arguments unrolled."""
+        if x.requires_grad and state.grad_enabled:
+            ctx = _new(cls)
+            ctx._saved = None
+            ctx._extra = None
+            fn = x.grad_fn
+            ctx.next_functions = (x if fn is None else fn,)
+        elif cls._fast_ctx:
+            ctx = _NO_RECORD
+        else:
+            return cls.apply(x)  # type: ignore[no-any-return]
+        xd = x.data
+        token = _set_errstate(_IGNORE)
+        try:
+            out = raw = cls.forward(ctx, xd)
+        except ValueError as e:
+            raise ValueError(_shape_message(cls, e, [xd])) from None
+        finally:
+            _reset_errstate(token)
+        if type(out) is not np.ndarray:
+            out = out.data if isinstance(out, Tensor) else np.asarray(out)
+        if ctx is _NO_RECORD or out.dtype.kind not in "fc":
+            t = _make(out)
+        else:
+            t = _make(out, ctx)
+            ctx._next_nr = (x._output_nr,) if x._output_nr else _NO_NR
+            ctx._in_shapes = None if xd.shape == out.shape else (xd.shape,)
+            ctx._saved_ver = None
+            if ctx._saved:
+                box = _pack_saved(ctx, (x,), (xd,), out, raw)
+                if box is not None:
+                    t._version = box
+            if state.anomaly:
+                _trace(ctx)
+        if cls._view:
+            t._share_version(x, out)
+        return t
+
+    @classmethod
+    def _apply2(cls, a: Any, b: Any) -> Tensor:
+        """``apply`` for the binary operators (one or both arguments Tensors, the other a
+        number or an array), with the loops over arguments unrolled."""
+        ta = isinstance(a, Tensor)
+        tb = isinstance(b, Tensor)
+        ad = a.data if ta else a
+        bd = b.data if tb else b
+        ra = ta and a.requires_grad
+        rb = tb and b.requires_grad
+        if (ra or rb) and state.grad_enabled:
+            ctx = _new(cls)
+            ctx._saved = None
+            ctx._extra = None
+            na = nb = None
+            if ra:
+                fn = a.grad_fn
+                na = a if fn is None else fn
+            if rb:
+                fn = b.grad_fn
+                nb = b if fn is None else fn
+            ctx.next_functions = (na, nb)
+        elif cls._fast_ctx:
+            ctx = _NO_RECORD
+        else:
+            return cls.apply(a, b)  # type: ignore[no-any-return]
+        token = _set_errstate(_IGNORE)
+        try:
+            out = raw = cls.forward(ctx, ad, bd)
+        except ValueError as e:
+            raise ValueError(_shape_message(cls, e, [ad, bd])) from None
+        finally:
+            _reset_errstate(token)
+        if type(out) is not np.ndarray:
+            out = out.data if isinstance(out, Tensor) else np.asarray(out)
+        if ctx is _NO_RECORD or out.dtype.kind not in "fc":
+            return _make(out)
+        t = _make(out, ctx)
+        nra = a._output_nr if ra else 0
+        nrb = b._output_nr if rb else 0
+        ctx._next_nr = (nra, nrb) if nra or nrb else _NO_NR
+        shape = out.shape
+        sa = ad.shape if ta or type(ad) is np.ndarray else ()
+        sb = bd.shape if tb or type(bd) is np.ndarray else ()
+        ctx._in_shapes = (
+            None
+            if sa == shape and sb == shape
+            else (
+                sa if ta or type(ad) is np.ndarray else None,
+                sb if tb or type(bd) is np.ndarray else None,
+            )
+        )
+        ctx._saved_ver = None
+        if ctx._saved:
+            box = _pack_saved(ctx, (a, b), (ad, bd), out, raw)
+            if box is not None:
+                t._version = box
+        if state.anomaly:
+            _trace(ctx)
+        return t
+
+    @classmethod
     def _wrap_many(
         cls, ctx: Function, args: Any, arrays: list[Any], outs: tuple[Any, ...], record: bool
     ) -> tuple[Tensor, ...]:
@@ -301,34 +443,68 @@ class Function:
         ctx._in_shapes = shapes
         ctx._saved_ver = None
         box = None
-        saved = ctx._saved
-        if saved:
-            packed: list[Any] = []
-            vers: list[int] | None = None
-            for k, s in enumerate(saved):
-                if type(s) is np.ndarray or isinstance(s, np.generic):
-                    for j, o in enumerate(outs):
-                        if s is o or s is raws[j]:
-                            if box is None:
-                                box = [0, ""]
-                            s = SavedOutput(o, j, box)
-                            break
-                    else:
-                        for i, arr in enumerate(arrays):
-                            if s is arr:
-                                s = args[i]
-                                break
-                if isinstance(s, Tensor) and s._version is not None and s._version[0]:
-                    vers = vers or [0] * len(saved)
-                    vers[k] = s._version[0]
-                packed.append(s)
-            ctx._saved = tuple(packed)
-            ctx._saved_ver = None if vers is None else tuple(vers)
+        if ctx._saved:
+            box = _pack_saved(ctx, args, arrays, outs[0], raws[0], outs, raws)
         if state.anomaly:
-            extra = ctx._extra if ctx._extra is not None else {}
-            extra["trace"] = _user_frame()
-            ctx._extra = extra
+            _trace(ctx)
         return box
+
+
+def _pack_saved(
+    ctx: Function,
+    args: Any,
+    arrays: Any,
+    out: np.ndarray,
+    raw: Any,
+    outs: tuple[np.ndarray, ...] | None = None,
+    raws: tuple[Any, ...] | None = None,
+) -> list[Any] | None:
+    """Replace what forward saved: an output by a ``SavedOutput`` (no reference cycle), an
+    input array by its Tensor (with its version, checked when backward unpacks it).
+
+    Returns the version counter to give the outputs when the node saved one of them.
+    """
+    box = None
+    packed: list[Any] = []
+    vers: list[int] | None = None
+    k = -1
+    for s in ctx._saved:
+        k += 1
+        if type(s) is np.ndarray or isinstance(s, np.generic):
+            if outs is None:
+                if s is out or s is raw:
+                    box = box or [0, ""]
+                    s = SavedOutput(out, 0, box)
+                    packed.append(s)
+                    continue
+            else:
+                for j, o in enumerate(outs):
+                    if s is o or s is raws[j]:  # type: ignore[index]
+                        box = box or [0, ""]
+                        s = SavedOutput(o, j, box)
+                        break
+                if type(s) is SavedOutput:
+                    packed.append(s)
+                    continue
+            i = -1
+            for arr in arrays:
+                i += 1
+                if s is arr:
+                    s = args[i]
+                    break
+        if isinstance(s, Tensor) and s._version is not None and s._version[0]:
+            vers = vers or [0] * len(ctx._saved)
+            vers[k] = s._version[0]
+        packed.append(s)
+    ctx._saved = tuple(packed)
+    ctx._saved_ver = None if vers is None else tuple(vers)
+    return box
+
+
+def _trace(ctx: Function) -> None:
+    extra = ctx._extra if ctx._extra is not None else {}
+    extra["trace"] = _user_frame()
+    ctx._extra = extra
 
 
 def _shape_message(cls: type[Function], e: ValueError, arrays: list[Any]) -> str:
@@ -380,3 +556,5 @@ def _user_frame() -> str:
 
 
 from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+
+_make = Tensor._make

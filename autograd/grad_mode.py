@@ -13,6 +13,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _State(threading.local):
     grad_enabled: bool = True
     anomaly: bool = False
+    # Set by the engine while a backward without create_graph runs: ops whose backward works
+    # on NumPy arrays (``Function._raw_backward``) get arrays from ``saved_tensors``.
+    raw: bool = False
 
 
 state = _State()

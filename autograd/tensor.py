@@ -289,34 +289,34 @@ class Tensor:
 
     # -- arithmetic operators -------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(*_operands(self, other))
+        return Add._apply2(*_operands(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(*_operands(other, self))
+        return Add._apply2(*_operands(other, self))
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(*_operands(self, other))
+        return Sub._apply2(*_operands(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(*_operands(other, self))
+        return Sub._apply2(*_operands(other, self))
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(*_operands(self, other))
+        return Mul._apply2(*_operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(*_operands(other, self))
+        return Mul._apply2(*_operands(other, self))
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(*_operands(self, other, floating=True))
+        return Div._apply2(*_operands(self, other, floating=True))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(*_operands(other, self, floating=True))
+        return Div._apply2(*_operands(other, self, floating=True))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow.apply(*_operands(self, other))
+        return Pow._apply2(*_operands(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(*_operands(other, self))
+        return Pow._apply2(*_operands(other, self))
 
     def __matmul__(self, other: Any) -> Tensor:
         return MatMul.apply(*_operands(self, _as_tensor(other)))
@@ -325,13 +325,13 @@ class Tensor:
         return MatMul.apply(*_operands(_as_tensor(other), self))
 
     def __neg__(self) -> Tensor:
-        return Neg.apply(self)
+        return Neg._apply1(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return Abs.apply(self)
+        return Abs._apply1(self)
 
     # -- comparisons and logic (no gradient) ----------------------------------------------------
     def __lt__(self, other: Any) -> Tensor:
@@ -433,40 +433,40 @@ class Tensor:
         return self @ other
 
     def neg(self) -> Tensor:
-        return Neg.apply(self)
+        return Neg._apply1(self)
 
     def exp(self) -> Tensor:
-        return Exp.apply(self)
+        return Exp._apply1(self)
 
     def log(self) -> Tensor:
-        return Log.apply(self)
+        return Log._apply1(self)
 
     def log1p(self) -> Tensor:
-        return Log1p.apply(self)
+        return Log1p._apply1(self)
 
     def sqrt(self) -> Tensor:
-        return Sqrt.apply(self)
+        return Sqrt._apply1(self)
 
     def rsqrt(self) -> Tensor:
-        return Rsqrt.apply(self)
+        return Rsqrt._apply1(self)
 
     def sin(self) -> Tensor:
-        return Sin.apply(self)
+        return Sin._apply1(self)
 
     def cos(self) -> Tensor:
-        return Cos.apply(self)
+        return Cos._apply1(self)
 
     def tan(self) -> Tensor:
-        return Tan.apply(self)
+        return Tan._apply1(self)
 
     def tanh(self) -> Tensor:
-        return Tanh.apply(self)
+        return Tanh._apply1(self)
 
     def sigmoid(self) -> Tensor:
-        return Sigmoid.apply(self)
+        return Sigmoid._apply1(self)
 
     def erf(self) -> Tensor:
-        return Erf.apply(self)
+        return Erf._apply1(self)
 
     def heaviside(self, values: Any) -> Tensor:
         """The step function: 0 below zero, ``values`` at zero, 1 above; zero gradient."""
@@ -474,16 +474,16 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(x, 0), with gradient 0 at x == 0 (PyTorch's choice)."""
-        return Relu.apply(self)
+        return Relu._apply1(self)
 
     def abs(self) -> Tensor:
-        return Abs.apply(self)
+        return Abs._apply1(self)
 
     def sign(self) -> Tensor:
-        return Sign.apply(self)
+        return Sign._apply1(self)
 
     def reciprocal(self) -> Tensor:
-        return Reciprocal.apply(self)
+        return Reciprocal._apply1(self)
 
     def square(self) -> Tensor:
         return self * self
@@ -886,7 +886,7 @@ class Tensor:
 
     def clone(self) -> Tensor:
         """A copy with its own memory; the gradient flows back to this tensor."""
-        return Clone.apply(self)
+        return Clone._apply1(self)
 
     def contiguous(self) -> Tensor:
         return self
@@ -924,7 +924,10 @@ class Tensor:
         if record:
             old = Tensor._make(self.data, self.grad_fn, self._output_nr)
             old.requires_grad = self.requires_grad
-            result = fn.apply(old, *args)
+            if ufunc is not None:  # arithmetic: PyTorch's result dtype, as out of place
+                result = fn.apply(*_operands(old, args[0], floating=fn is Div))
+            else:
+                result = fn.apply(old, *args)
             self._check_inplace(result.data, op)
             node = result.grad_fn
             if node._saved and any(s is old for s in node._saved):

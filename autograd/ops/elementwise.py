@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, where
+from ..tensor import Tensor
 
 
 def _floating(x: np.ndarray) -> np.ndarray:
@@ -20,6 +20,7 @@ class Add(Function):
     """z = a + b;  da = grad, db = grad"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -34,6 +35,7 @@ class Sub(Function):
     """z = a - b;  da = grad, db = -grad"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -48,6 +50,7 @@ class Mul(Function):
     """z = a * b;  da = grad * b, db = grad * a"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -65,6 +68,7 @@ class Div(Function):
     """z = a / b;  da = grad / b, db = -grad * a / b**2"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -84,6 +88,7 @@ class Pow(Function):
     """z = a ** b;  da = grad * b * a**(b-1) (0 where b == 0), db = grad * z * log(a)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -97,21 +102,21 @@ class Pow(Function):
         na, nb = ctx.next_functions
         ga = gb = None
         if na is not None:
-            if isinstance(b, Tensor):
-                ga = where(b.data == 0, 0.0, grad * b * a ** (b - 1))
-            else:
+            if isinstance(b, (int, float)):
                 ga = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
-        if nb is not None:
-            if isinstance(a, Tensor):
-                # 0 ** b for b >= 0 has zero slope in b (PyTorch's choice), not 0 * log(0)
-                zero = (a.data == 0) & (np.asarray(b.data) >= 0)
-                safe_a = where(zero, 1.0, a)
-                gb = where(zero, 0.0, grad * out * safe_a.log())
             else:
+                ga = Where._fwd(np.asarray(b) == 0, 0.0, grad * b * a ** (b - 1))
+        if nb is not None:
+            if isinstance(a, (int, float)):
                 log_a = math.log(a) if a > 0 else (-math.inf if a == 0 else math.nan)
                 gb = grad * out * log_a
                 if a == 0:  # the same rule for a Python base 0 as for a tensor one
-                    gb = where(np.asarray(b.data) >= 0, 0.0, gb)
+                    gb = Where._fwd(np.asarray(b) >= 0, 0.0, gb)
+            else:
+                # 0 ** b for b >= 0 has zero slope in b (PyTorch's choice), not 0 * log(0)
+                zero = (np.asarray(a) == 0) & (np.asarray(b) >= 0)
+                safe_a = Where._fwd(zero, 1.0, a)
+                gb = Where._fwd(zero, 0.0, grad * out * Log._fwd(safe_a))
         return ga, gb
 
 
@@ -119,6 +124,7 @@ class Neg(Function):
     """y = -x;  dx = -grad"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -133,6 +139,7 @@ class Exp(Function):
     """y = exp(x);  dx = grad * y"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -150,6 +157,7 @@ class Log(Function):
     """y = log(x);  dx = grad / x"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -166,6 +174,7 @@ class Log1p(Function):
     """y = log(1 + x);  dx = grad / (1 + x)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -182,6 +191,7 @@ class Sqrt(Function):
     """y = sqrt(x);  dx = grad / (2 y)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -199,6 +209,7 @@ class Rsqrt(Function):
     """y = 1 / sqrt(x);  dx = -grad * y**3 / 2"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -216,6 +227,7 @@ class Sin(Function):
     """y = sin(x);  dx = grad * cos(x)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -225,13 +237,14 @@ class Sin(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (x,) = ctx.saved_tensors
-        return grad * x.cos()
+        return grad * Cos._fwd(x)
 
 
 class Cos(Function):
     """y = cos(x);  dx = -grad * sin(x)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -241,13 +254,14 @@ class Cos(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (x,) = ctx.saved_tensors
-        return -grad * x.sin()
+        return -grad * Sin._fwd(x)
 
 
 class Tan(Function):
     """y = tan(x);  dx = grad * (1 + y**2)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -265,6 +279,7 @@ class Tanh(Function):
     """y = tanh(x);  dx = grad * (1 - y**2)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -282,6 +297,7 @@ class Sigmoid(Function):
     """y = 1 / (1 + exp(-x)), computed without overflow;  dx = grad * y * (1 - y)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -301,6 +317,7 @@ class Abs(Function):
     """y = |x|;  dx = grad * sign(x) (0 at x == 0, as PyTorch)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -310,13 +327,14 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (x,) = ctx.saved_tensors
-        return grad * np.sign(x.data)
+        return grad * np.sign(np.asarray(x))
 
 
 class Sign(Function):
     """y = sign(x);  dx = 0"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -331,6 +349,7 @@ class Reciprocal(Function):
     """y = 1 / x;  dx = -grad * y**2"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -349,6 +368,7 @@ class Maximum(Function):
     """z = max(a, b);  the larger input gets grad; a tie splits it in halves (PyTorch)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -366,6 +386,7 @@ class Minimum(Function):
     """z = min(a, b);  the smaller input gets grad; a tie splits it in halves (PyTorch)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
@@ -390,6 +411,7 @@ class Where(Function):
     """z = a where cond else b;  da = grad where cond, db = grad elsewhere"""
 
     __slots__ = ("cond",)
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
@@ -399,8 +421,8 @@ class Where(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         _, na, nb = ctx.next_functions
-        ga = Where.apply(ctx.cond, grad, 0.0) if na is not None else None
-        gb = Where.apply(ctx.cond, 0.0, grad) if nb is not None else None
+        ga = Where._fwd(ctx.cond, grad, 0.0) if na is not None else None
+        gb = Where._fwd(ctx.cond, 0.0, grad) if nb is not None else None
         return None, ga, gb
 
 
@@ -408,6 +430,7 @@ class Clamp(Function):
     """y = min(max(x, lo), hi);  dx = grad where lo <= x <= hi (bounds included, as PyTorch)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, lo: Any, hi: Any) -> np.ndarray:
@@ -422,30 +445,31 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, lo, hi = ctx.saved_tensors
-        xd = x.data
-        lod = lo.data if isinstance(lo, Tensor) else lo
-        hid = hi.data if isinstance(hi, Tensor) else hi
+        xd = np.asarray(x)
+        lod = None if lo is None else np.asarray(lo)
+        hid = None if hi is None else np.asarray(hi)
         # Masks broadcast (a bound may be larger than x). Where min > max the output is max:
         # only max gets the gradient there (PyTorch's clamp_backward_min_max).
         inside: Any = True
         glo = ghi = None
-        if lo is not None:
+        if lod is not None:
             inside = inside & (xd >= lod)
             if ctx.next_functions[1] is not None:
-                below = xd < lod if hi is None else (xd < lod) & (lod < hid)
-                glo = where(below, grad, 0.0)
-        if hi is not None:
+                below = xd < lod if hid is None else (xd < lod) & (lod < hid)
+                glo = Where._fwd(below, grad, 0.0)
+        if hid is not None:
             inside = inside & (xd <= hid)
             if ctx.next_functions[2] is not None:
-                above = xd > hid if lo is None else (xd > hid) | (hid < lod)
-                ghi = where(above, grad, 0.0)
-        return where(np.asarray(inside), grad, 0.0), glo, ghi
+                above = xd > hid if lod is None else (xd > hid) | (hid < lod)
+                ghi = Where._fwd(above, grad, 0.0)
+        return Where._fwd(np.asarray(inside), grad, 0.0), glo, ghi
 
 
 class Cast(Function):
     """y = x as another dtype;  dx = grad cast back"""
 
     __slots__ = ("dtype",)
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -454,13 +478,14 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return Cast.apply(grad, ctx.dtype), None
+        return Cast._fwd(grad, ctx.dtype), None
 
 
 class Clone(Function):
     """y = a copy of x;  dx = grad"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -475,6 +500,7 @@ class Fill(Function):
     """y = value everywhere (x's shape);  dx = 0"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, value: Any) -> np.ndarray:
@@ -489,6 +515,7 @@ class Copy(Function):
     """y = src broadcast to x's shape (x.copy_(src));  dx = 0, dsrc = grad"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, src: np.ndarray) -> np.ndarray:

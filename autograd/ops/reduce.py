@@ -8,7 +8,8 @@ import numpy as np
 
 from ..function import Function
 from ..grad_mode import is_grad_enabled
-from ..tensor import Tensor, where
+from ..tensor import Tensor, _dims, where
+from .elementwise import Exp, Where
 from .shape import BroadcastTo, Reshape
 
 
@@ -21,13 +22,19 @@ def kept_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[in
 
 def _keep(t: Tensor, shape: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
     """A reduced result (or its gradient) reshaped so that it broadcasts against the input."""
-    return t if keepdim else Reshape.apply(t, kept_shape(shape, dims))
+    return t if keepdim else Reshape._fwd(t, kept_shape(shape, dims))
+
+
+def _sum_kept(t: Any, dim: int) -> Any:
+    """``t`` summed over one dim, kept (a Tensor or, in a raw backward, an array)."""
+    return Sum._fwd(t, _dims(dim, np.ndim(t), "sum"), True)
 
 
 class Sum(Function):
     """y = sum of x over dims;  dx = grad broadcast back"""
 
     __slots__ = ("shape", "dims", "keepdim")
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
@@ -37,13 +44,14 @@ class Sum(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         g = _keep(grad, ctx.shape, ctx.dims, ctx.keepdim)
-        return BroadcastTo.apply(g, ctx.shape), None, None
+        return BroadcastTo._fwd(g, ctx.shape), None, None
 
 
 class Prod(Function):
     """y = product of x over dims;  dx = grad * (product of the others), exact with zeros"""
 
     __slots__ = ("dims", "keepdim")
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
@@ -58,17 +66,17 @@ class Prod(Function):
         dims, keepdim = ctx.dims, ctx.keepdim
         g = _keep(grad, x.shape, dims, keepdim)
         out = _keep(out, x.shape, dims, keepdim)
-        zero = x.data == 0
+        zero = np.asarray(x) == 0
         if not zero.any():
             return g * (out / x), None, None
         if is_grad_enabled():  # create_graph: the masks below are constants in x
             return g * _prod_of_others(x, dims), None, None
         # With zeros, out / x is 0/0: the product of the others is the product of the
         # non-zero ones where x is the only zero, and 0 everywhere else.
-        nonzero = where(zero, 1.0, x)
-        prod_nonzero = nonzero.prod(dims, keepdim=True)
+        nonzero = Where._fwd(zero, 1.0, x)
+        prod_nonzero = Prod._fwd(nonzero, dims, True)
         one_zero = np.sum(zero, axis=dims, keepdims=True) == 1
-        others = where(zero, where(one_zero, prod_nonzero, 0.0), out / nonzero)
+        others = Where._fwd(zero, Where._fwd(one_zero, prod_nonzero, 0.0), out / nonzero)
         return g * others, None, None
 
 
@@ -92,6 +100,7 @@ class Amax(Function):
     """y = max of x over dims;  ties share grad evenly (PyTorch's amax)"""
 
     __slots__ = ("dims", "keepdim")
+    _raw_backward = True
     _ufunc = np.max
 
     @classmethod
@@ -108,7 +117,8 @@ class Amax(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, out = ctx.saved_tensors
-        hit = (x.data == _keep(out, x.shape, ctx.dims, ctx.keepdim).data).astype(x.dtype)
+        kept = _keep(out, x.shape, ctx.dims, ctx.keepdim)
+        hit = (np.asarray(x) == np.asarray(kept)).astype(x.dtype)
         share = hit / np.sum(hit, axis=ctx.dims, keepdims=True)
         return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * share, None, None
 
@@ -117,6 +127,7 @@ class Amin(Amax):
     """y = min of x over dims;  ties share grad evenly (PyTorch's amin)"""
 
     __slots__ = ()
+    _raw_backward = True
     _ufunc = np.min
 
 
@@ -130,6 +141,7 @@ class LogSumExp(Function):
     """y = log(sum(exp(x))) over dims, shifted by the max;  dx = grad * exp(x - y)"""
 
     __slots__ = ("dims", "keepdim")
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
@@ -147,13 +159,14 @@ class LogSumExp(Function):
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, out = ctx.saved_tensors
         out = _keep(out, x.shape, ctx.dims, ctx.keepdim)
-        return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * (x - out).exp(), None, None
+        return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * Exp._fwd(x - out), None, None
 
 
 class Softmax(Function):
     """y = exp(x) / sum(exp(x)) along dim;  dx = y * (grad - sum(grad * y))"""
 
     __slots__ = ("dim",)
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
@@ -166,13 +179,14 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (out,) = ctx.saved_tensors
-        return out * (grad - (grad * out).sum(ctx.dim, keepdim=True)), None
+        return out * (grad - _sum_kept(grad * out, ctx.dim)), None
 
 
 class LogSoftmax(Function):
     """y = x - logsumexp(x) along dim;  dx = grad - exp(y) * sum(grad)"""
 
     __slots__ = ("dim",)
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
@@ -185,13 +199,14 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (out,) = ctx.saved_tensors
-        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None
+        return grad - Exp._fwd(out) * _sum_kept(grad, ctx.dim), None
 
 
 class Norm(Function):
     """y = sqrt(sum(x**2)) over dims;  dx = grad * x / y (0 where y == 0, as PyTorch)"""
 
     __slots__ = ("dims", "keepdim")
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> np.ndarray:
@@ -205,5 +220,5 @@ class Norm(Function):
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, out = ctx.saved_tensors
         out = _keep(out, x.shape, ctx.dims, ctx.keepdim)
-        safe = where(out.data == 0, 1.0, out)
+        safe = Where._fwd(np.asarray(out) == 0, 1.0, out)
         return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * (x / safe), None, None
