@@ -1,4 +1,5 @@
-"""Linear-algebra primitives: matmul (every case NumPy's matmul takes) and einsum."""
+"""Linear-algebra primitives: matmul (every case NumPy's matmul takes), the fused linear layer
+(matmul + bias) and einsum."""
 
 from __future__ import annotations
 
@@ -55,6 +56,53 @@ class MatMul(Function):
             ga = grad @ b.mT if na is not None else None
             gb = a.mT @ grad if nb is not None else None
         return ga, gb
+
+
+class Linear(Function):
+    """y = x @ w^T + b over the last dim of x (w (O, I), b (O,) or None); with ``columns``,
+    y = w @ x + b[:, None] over dim -2 (w (O, K) times conv's im2col columns x (..., K, L));
+    dx = grad @ w (columns: w^T @ grad), dw = grad^T @ x (columns: grad @ x^T) summed over
+    the batch dims, db = grad summed over every dim but the features'"""
+
+    __slots__ = ("columns",)
+    _raw_backward = True  # operators, .mT, .reshape and .sum: the same on arrays and Tensors
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, columns: bool
+    ) -> np.ndarray:
+        ctx.columns = columns
+        ctx.save_for_backward(x, w)
+        out = np.matmul(w, x) if columns else np.matmul(x, w.T)
+        if b is not None:
+            # the product is a fresh array: the bias goes in without another temporary
+            np.add(out, b[:, None] if columns else b, out=out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        x, w = ctx.saved_tensors
+        nx, nw, nb = ctx.next_functions[:3]
+        o, k = w.shape
+        gx = gw = gb = None
+        if ctx.columns:
+            if nx is not None:
+                gx = w.mT @ grad
+            if nw is not None:
+                gw = grad @ x.mT
+                if gw.ndim > 2:
+                    gw = gw.reshape(-1, o, k).sum(0)
+            if nb is not None:
+                gb = grad.reshape(-1, o, grad.shape[-1]).sum((0, 2))
+        else:
+            if nx is not None:
+                gx = grad @ w
+            g2 = grad.reshape(-1, o)
+            if nw is not None:
+                gw = g2.mT @ x.reshape(-1, k)
+            if nb is not None:
+                gb = g2.sum(0)
+        return gx, gw, gb, None
 
 
 def parse_einsum(eq: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:

@@ -1,7 +1,8 @@
 """Functional forms of the layers and losses (``import nn.functional as F``).
 
-Written with autograd ops; only true primitives (conv's unfold, fused batch_norm and
-cross_entropy) have a backward of their own, in autograd/ops.
+Written with autograd ops; only true primitives (conv's unfold, the fused linear layer that
+linear and conv2d share, batch_norm, cross_entropy, relu) have a backward of their own, in
+autograd/ops.
 """
 
 from __future__ import annotations

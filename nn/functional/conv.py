@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.ops.linalg import Linear
 from autograd.ops.window import (
     Fold,
     MaxPool2d,
@@ -183,10 +184,11 @@ def conv2d(
     else:
         cols = Unfold.apply(x, kernel, d, pads, s)
     k = group_ch * kh * kw
-    if groups == 1:
-        out = weight.reshape(out_ch, k) @ cols
-    else:  # one batched matmul over the groups: (G, O/G, k) @ (N, G, k, L)
-        out = weight.reshape(groups, out_ch // groups, k) @ cols.reshape(n, groups, k, oh * ow)
+    if groups == 1:  # weight @ columns + bias as one primitive: the bias is added in place
+        out = Linear.apply(cols, weight.reshape(out_ch, k), bias, True)
+        return _unbatched(out.reshape(n, out_ch, oh, ow), batched)
+    # one batched matmul over the groups: (G, O/G, k) @ (N, G, k, L)
+    out = weight.reshape(groups, out_ch // groups, k) @ cols.reshape(n, groups, k, oh * ow)
     out = out.reshape(n, out_ch, oh, ow)
     if bias is not None:
         out = out + bias.reshape(out_ch, 1, 1)

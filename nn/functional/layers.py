@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.ops.linalg import Linear
 from autograd.ops.norm import BatchNorm, batch_stats
 from autograd.random import Generator, get_rng
 
@@ -28,6 +29,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: the input's last dim must equal the weight's in_features "
             f"({weight.shape[-1]}); got input {tuple(input.shape)}, weight {tuple(weight.shape)}"
         )
+    if (
+        weight.ndim == 2
+        and input.dtype == weight.dtype
+        and (bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype))
+    ):
+        # one primitive: the bias is added into the product, and the backward gives the
+        # weight's gradient as grad^T @ x directly (not through a transpose and a broadcast)
+        return Linear.apply(input, weight, bias, False)
     out = input @ (weight.T if weight.ndim == 2 else weight)
     return out if bias is None else out + bias
 

@@ -1,5 +1,5 @@
-"""Linear-algebra primitives: matmul in every NumPy case and einsum's equations, as a derivative
-table, exact values against NumPy, and dtypes."""
+"""Linear-algebra primitives: matmul in every NumPy case, the fused linear layer and einsum's
+equations, as a derivative table, exact values against NumPy and the composite, and dtypes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd.ops.linalg import Einsum, MatMul
+from autograd.ops.linalg import Einsum, Linear, MatMul
 from tests.autograd.ops._table import Row, broadcast_shapes, check, ids, leaf
 
 SIDE = st.integers(1, 3)
@@ -37,6 +37,21 @@ def _matmul(style: str) -> Any:
     return case
 
 
+def _linear(columns: bool, bias: bool, batch_dims: int) -> Any:
+    """x (*batch, I) with w (O, I), or with ``columns`` x (*batch, K, L) with w (O, K)."""
+
+    def case(draw: Any) -> Any:
+        o, k, length = draw(SIDE), draw(SIDE), draw(SIDE)
+        batch = tuple(draw(SIDE) for _ in range(batch_dims))
+        x = leaf(draw, (*batch, k, length) if columns else (*batch, k))
+        inputs = (x, leaf(draw, (o, k))) + ((leaf(draw, (o,)),) if bias else ())
+        if bias:
+            return (lambda x, w, b: Linear.apply(x, w, b, columns)), inputs
+        return (lambda x, w: Linear.apply(x, w, None, columns)), inputs
+
+    return case
+
+
 def _einsum(eq: str, shapes: Any) -> Any:
     def case(draw: Any) -> Any:
         sizes = {c: draw(SIDE) for c in "ijkb"}
@@ -55,6 +70,11 @@ OPS: list[Row] = [
     Row("matmul 1-D @ N-D", (MatMul,), _matmul("1-N")),
     Row("matmul N-D @ 1-D", (MatMul,), _matmul("N-1")),
     Row("matmul batched, broadcast batch dims", (MatMul,), _matmul("N-N")),
+    Row("linear x @ w^T + b", (Linear,), _linear(False, True, 1)),
+    Row("linear 1-D x, no bias", (Linear,), _linear(False, False, 0)),
+    Row("linear batched (N, S, I)", (Linear,), _linear(False, True, 2)),
+    Row("linear columns w @ x + b[:, None]", (Linear,), _linear(True, True, 1)),
+    Row("linear columns unbatched, no bias", (Linear,), _linear(True, False, 0)),
     Row("einsum matrix product ij,jk->ik", (Einsum,), _einsum("ij,jk->ik", ["ij", "jk"])),
     Row("einsum implicit output ij,jk", (Einsum,), _einsum("ij,jk", ["ij", "jk"])),
     Row("einsum trace ii->", (Einsum,), _einsum("ii->", ["ii"])),
@@ -127,6 +147,38 @@ def test_matmul_matches_numpy_in_value_and_gradient(sa: Any, sb: Any) -> None:
     ga, gb = _numpy_grads(np.matmul, arrays, g)
     assert a.grad is not None and np.allclose(a.grad.numpy(), ga)
     assert b.grad is not None and np.allclose(b.grad.numpy(), gb)
+
+
+@pytest.mark.parametrize("columns", [False, True])
+@pytest.mark.parametrize("batch", [(), (3,), (2, 3)])
+def test_linear_matches_its_composite(columns: bool, batch: tuple[int, ...]) -> None:
+    """Same values and gradients as the matmul + broadcast add it fuses."""
+    rng = np.random.default_rng(1)
+    shape = (*batch, 4, 5) if columns else (*batch, 4)
+    arrays = [rng.standard_normal(shape), rng.standard_normal((3, 4)), rng.standard_normal(3)]
+    fused = [autograd.tensor(a, requires_grad=True) for a in arrays]
+    plain = [autograd.tensor(a, requires_grad=True) for a in arrays]
+    out = Linear.apply(*fused, columns)
+    x, w, b = plain
+    want = w @ x + b.reshape(3, 1) if columns else x @ w.T + b
+    assert type(out.grad_fn) is Linear and out.shape == want.shape
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    g = autograd.tensor(rng.standard_normal(want.shape))
+    out.backward(g)
+    want.backward(g)
+    for f, p in zip(fused, plain):
+        assert f.grad is not None and p.grad is not None and f.grad.shape == f.shape
+        np.testing.assert_allclose(f.grad.numpy(), p.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_linear_keeps_float32() -> None:
+    x = autograd.ones(2, 3, dtype="float32", requires_grad=True)
+    w = autograd.ones(4, 3, dtype="float32", requires_grad=True)
+    b = autograd.zeros(4, dtype="float32", requires_grad=True)
+    out = Linear.apply(x, w, b, False)
+    out.sum().backward()
+    assert out.dtype == np.float32
+    assert all(t.grad is not None and t.grad.dtype == np.float32 for t in (x, w, b))
 
 
 def test_matmul_of_a_zero_dim_operand_is_an_error() -> None:
