@@ -139,11 +139,13 @@ def _check_inputs(inputs: list[Any]) -> list[Tensor]:
 
 
 def _key(fn: Any, nr: int) -> Any:
-    return id(fn) if nr == 0 else (id(fn), nr)
+    """The key of a node's output (or of a leaf) in the engine's dicts: the object itself
+    (hashed by identity; no id() calls), with the output number when it is not 0."""
+    return fn if nr == 0 else (fn, nr)
 
 
 def _key_of(t: Tensor) -> Any:
-    return id(t) if t.grad_fn is None else _key(t.grad_fn, t._output_nr)
+    return t if t.grad_fn is None else _key(t.grad_fn, t._output_nr)
 
 
 def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set[int]]:
@@ -195,11 +197,11 @@ def _execute(
     accumulate: bool,
 ) -> dict[Any, Tensor]:
     """Run every node once, after all of its consumers (Kahn's algorithm, no recursion)."""
-    deps: dict[int, int] = {}  # node id -> edges into it from nodes still to run
+    deps: dict[Any, int] = {}  # node -> edges into it from nodes still to run
     stack = []
     for fn, _ in roots:
-        if id(fn) not in deps:
-            deps[id(fn)] = 0
+        if fn not in deps:
+            deps[fn] = 0
             stack.append(fn)
     while stack:
         fn = stack.pop()
@@ -209,13 +211,12 @@ def _execute(
             raise RuntimeError(fn._released_message())
         for nxt in fn.next_functions:
             if nxt is not None:
-                k = id(nxt)
-                n = deps.get(k)
+                n = deps.get(nxt)
                 if n is None:
-                    deps[k] = 1
+                    deps[nxt] = 1
                     stack.append(nxt)
                 else:
-                    deps[k] = n + 1
+                    deps[nxt] = n + 1
     needed = _needed(roots, targets) if targets is not None else None
     anomaly = state.anomaly
     observers = tuple(_observers)
@@ -231,7 +232,7 @@ def _execute(
         buffers[k] = gd if prev0 is None else prev0 + gd
     ready: list[Any] = []
     for fn, _ in roots:
-        if deps[id(fn)] == 0 and all(r is not fn for r in ready):
+        if deps[fn] == 0 and all(r is not fn for r in ready):
             ready.append(fn)
     captured: dict[Any, Tensor] = {}
     stored: set[int] = set(user)
@@ -252,17 +253,17 @@ def _execute(
         while ready:
             fn = ready.pop()
             if not isinstance(fn, Function):  # a leaf tensor: hooks, then store
-                g = buffers.pop(id(fn), None)
+                g = buffers.pop(fn, None)
                 if g is not None:
                     if fn._hooks:
                         g = _run_hooks(fn._hooks, g, raw)
                     for observe in observers:
                         observe(fn, [g], None)
-                    if targets is None or id(fn) in targets:
+                    if targets is None or fn in targets:
                         if not accumulate:
                             if g.dtype != fn.data.dtype:  # as PyTorch: the input's dtype
                                 g = g.astype(fn.data.dtype)
-                            captured[id(fn)] = Tensor._make(g) if raw else g
+                            captured[fn] = Tensor._make(g) if raw else g
                         elif raw:
                             _accumulate_raw(fn, g, stored)
                         else:
@@ -270,7 +271,7 @@ def _execute(
                 continue
             nexts = fn.next_functions
             if fast and fn._extra is None:  # the common case, inline
-                g = buffers.pop(id(fn), None)
+                g = buffers.pop(fn, None)
                 grads_in = None
                 if g is not None:
                     gshape = g.shape
@@ -284,7 +285,7 @@ def _execute(
                 grads_in = None
                 if gs is not None:
                     gshape = gs[0].shape
-                    if needed is None or any(n is not None and needed.get(id(n)) for n in nexts):
+                    if needed is None or any(n is not None and needed.get(n) for n in nexts):
                         if fn._saved is RELEASED:
                             raise RuntimeError(fn._released_message())
                         grads_in = _call_backward(fn, gs, anomaly, raw)
@@ -299,8 +300,7 @@ def _execute(
                 i += 1
                 if nxt is None:
                     continue
-                k = id(nxt)
-                if needed is not None and not needed.get(k):
+                if needed is not None and not needed.get(nxt):
                     continue
                 if grads_in is not None:
                     gi = grads_in[i]
@@ -317,16 +317,17 @@ def _execute(
                             _bad_shape(fn, i, gi.shape, gshape)
                         if anomaly:
                             _check_finite(fn, i, gi)
-                        key = _key(nxt, nrs[i]) if nrs else k
+                        key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
                         prev = buffers.get(key)
                         buffers[key] = gi if prev is None else prev + gi
-                d = deps[k] - 1
-                deps[k] = d
+                d = deps[nxt] - 1
+                deps[nxt] = d
                 if d == 0:
                     ready.append(nxt)
             grads_in = gi = None  # hold no gradient beyond its buffer (see _accumulate_raw)
             if not retain_graph:
                 fn._saved = RELEASED
+                fn._saved_raw = ()
     finally:
         state.grad_enabled = prev_mode
         state.raw = prev_raw
@@ -339,24 +340,24 @@ def _execute(
 
 def _needed(roots: list[Any], targets: dict[Any, int]) -> dict[int, bool]:
     """Which nodes lead to a target (post-order DFS, iterative): only those run."""
-    target_nodes = {k if isinstance(k, int) else k[0] for k in targets}
-    memo: dict[int, bool] = {}
+    target_nodes = {k[0] if type(k) is tuple else k for k in targets}
+    memo: dict[Any, bool] = {}
     for root, _ in roots:
-        if id(root) in memo:
+        if root in memo:
             continue
         stack = [(root, iter(_nexts(root)))]
-        memo[id(root)] = False
+        memo[root] = False
         while stack:
             fn, it = stack[-1]
             for nxt in it:
-                if nxt is not None and id(nxt) not in memo:
-                    memo[id(nxt)] = False
+                if nxt is not None and nxt not in memo:
+                    memo[nxt] = False
                     stack.append((nxt, iter(_nexts(nxt))))
                     break
             else:
                 stack.pop()
-                memo[id(fn)] = id(fn) in target_nodes or any(
-                    memo.get(id(n), False) for n in _nexts(fn) if n is not None
+                memo[fn] = fn in target_nodes or any(
+                    memo.get(n, False) for n in _nexts(fn) if n is not None
                 )
     return memo
 
@@ -377,7 +378,7 @@ def _node_grads(
     and retain_grad."""
     extra = fn._extra
     if extra is None:
-        g = buffers.pop(id(fn), None)
+        g = buffers.pop(fn, None)
         gs = None if g is None else [g]
     else:
         n = extra.get("n_out", 1)

@@ -42,6 +42,10 @@ class _Released:
 
 
 RELEASED: Any = _Released()
+# Counts in-place changes to any tensor (Tensor._bump). A node records it when it saves
+# tensors: while it is unchanged nothing saved can have been modified, and a raw backward
+# takes its saved arrays without checking each one's version.
+EPOCH = [0]
 _NO_NR: tuple[int, ...] = ()
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -104,6 +108,8 @@ class Function:
         "next_functions",
         "_next_nr",
         "_saved",
+        "_saved_raw",
+        "_epoch",
         "_saved_ver",
         "_in_shapes",
         "_extra",
@@ -127,6 +133,8 @@ class Function:
     next_functions: tuple[Any, ...]
     _next_nr: tuple[int, ...]
     _saved: Any
+    _saved_raw: tuple[Any, ...]
+    _epoch: int
     _saved_ver: tuple[int, ...] | None
     _in_shapes: tuple[Any, ...] | None
     _extra: dict[str, Any] | None
@@ -158,6 +166,8 @@ class Function:
         if not saved:
             return ()
         if state.raw and self._raw_backward:
+            if self._epoch == EPOCH[0]:
+                return self._saved_raw
             return self._saved_arrays(saved)
         vers = self._saved_ver
         out: list[Any] = []
@@ -373,16 +383,13 @@ class Function:
         nrb = b._output_nr if rb else 0
         ctx._next_nr = (nra, nrb) if nra or nrb else _NO_NR
         shape = out.shape
-        sa = ad.shape if ta or type(ad) is np.ndarray else ()
-        sb = bd.shape if tb or type(bd) is np.ndarray else ()
-        ctx._in_shapes = (
-            None
-            if sa == shape and sb == shape
-            else (
-                sa if ta or type(ad) is np.ndarray else None,
-                sb if tb or type(bd) is np.ndarray else None,
+        if ta and ad.shape != shape or tb and bd.shape != shape:
+            ctx._in_shapes = (
+                ad.shape if type(ad) is np.ndarray else None,
+                bd.shape if type(bd) is np.ndarray else None,
             )
-        )
+        else:
+            ctx._in_shapes = None
         ctx._saved_ver = None
         if ctx._saved:
             box = _pack_saved(ctx, (a, b), (ad, bd), out, raw)
@@ -468,6 +475,8 @@ def _pack_saved(
     packed: list[Any] = []
     vers: list[int] | None = None
     k = -1
+    ctx._saved_raw = ctx._saved
+    ctx._epoch = EPOCH[0]
     for s in ctx._saved:
         k += 1
         if type(s) is np.ndarray or isinstance(s, np.generic):

@@ -223,6 +223,7 @@ class Tensor:
         box = self._ensure_version()
         box[0] += 1
         box[1] = op
+        _function.EPOCH[0] += 1  # some tensor changed in place: saved tensors get checked
 
     @property
     def _version_count(self) -> int:
@@ -931,7 +932,9 @@ class Tensor:
             self._check_inplace(result.data, op)
             node = result.grad_fn
             if node._saved and any(s is old for s in node._saved):
-                old.data = old.data.copy()  # the op keeps the old values; we overwrite ours
+                kept = old.data
+                old.data = kept.copy()  # the op keeps the old values; we overwrite ours
+                node._saved_raw = tuple(old.data if r is kept else r for r in node._saved_raw)
             np.copyto(self.data, result.data, casting="unsafe")
             self.grad_fn = node
             self.requires_grad = True
@@ -1312,6 +1315,7 @@ def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 builtins_min = min
 
+from . import function as _function  # noqa: E402
 from .function import _IGNORE, _reset_errstate, _set_errstate  # noqa: E402
 from .ops.elementwise import (  # noqa: E402
     Abs,

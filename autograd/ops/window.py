@@ -86,6 +86,7 @@ class Unfold(Function):
     """cols[n, (c, i, j), (oh, ow)] = xpad[n, c, i*dh + oh*sh, j*dw + ow*sw];  dx = fold(grad)"""
 
     __slots__ = ("hw", "kernel", "dilation", "padding", "stride")
+    _raw_backward = True
 
     @staticmethod
     def forward(
@@ -112,7 +113,7 @@ class Unfold(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        g = Fold.apply(grad, ctx.hw, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
+        g = Fold._fwd(grad, ctx.hw, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
         return g, None, None, None, None
 
 
@@ -121,6 +122,7 @@ class Fold(Function):
     then cropped;  dcols = unfold(grad)"""
 
     __slots__ = ("kernel", "dilation", "padding", "stride")
+    _raw_backward = True
 
     @staticmethod
     def forward(
@@ -168,7 +170,7 @@ class Fold(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        g = Unfold.apply(grad, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
+        g = Unfold._fwd(grad, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
         return g, None, None, None, None, None
 
 
@@ -194,21 +196,11 @@ def max_windows(
     low = -np.inf if floating else np.iinfo(x.dtype).min
     view = windows(pad_array(x, padding, low), kernel, dilation, stride, (oh, ow))
     kh, kw = kernel
-    out = view[:, :, 0, 0].copy()
-    argmax = np.zeros((n, c, oh, ow), dtype=np.uint8 if kh * kw <= 256 else np.int64)
-    # One comparison pass per tap over strided views: no Python loop over pixels. The NaN
-    # test (torch's `val > max || isnan(val)`: NaN propagates) costs two more passes per tap,
-    # so it runs only when x has a NaN at all.
-    nan = floating and bool(np.isnan(x).any())
-    for k in range(1, kh * kw):
-        tap = view[:, :, k // kw, k % kw]
-        better = tap > out  # strictly greater: the first max wins a tie
-        if nan:
-            better |= tap != tap
-            np.copyto(out, tap, where=better)
-        else:
-            np.maximum(out, tap, out=out)
-        np.copyto(argmax, k, where=better)
+    out, argmax = _max_taps(view, kh * kw, nan=False)
+    # np.maximum propagates NaN, so a window holding one has a NaN max: only then run the
+    # passes that point argmax at it (torch's `val > max || isnan(val)`)
+    if floating and np.isnan(out).any():
+        out, argmax = _max_taps(view, kh * kw, nan=True)
     if any(padding) and (out == low).any():
         # The window's real values all equal the padding's -inf: torch points at the first
         # real tap, not at the padding, so the gradient and the indices stay inside x.
@@ -218,6 +210,28 @@ def max_windows(
             inside.reshape(1, 1, kh * kw, oh, ow), argmax[:, :, None].astype(np.intp), axis=2
         )[:, :, 0]
         np.copyto(argmax, np.broadcast_to(first, argmax.shape), where=stuck)
+    return out, argmax
+
+
+def _max_taps(view: np.ndarray, taps: int, nan: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The max over the taps of ``windows(...)`` and the first tap that holds it: one pass
+    per tap over strided views, no Python loop over pixels."""
+    kw = view.shape[3]
+    out = view[:, :, 0, 0].copy()
+    kind = np.uint8 if taps <= 256 else np.int64
+    argmax = np.zeros(out.shape, dtype=kind)
+    better = np.empty(out.shape, dtype=bool)
+    for k in range(1, taps):
+        tap = view[:, :, k // kw, k % kw]
+        np.greater(tap, out, out=better)  # strictly greater: the first max wins a tie
+        if nan:
+            better |= tap != tap
+            np.copyto(out, tap, where=better)
+        else:
+            np.maximum(out, tap, out=out)
+        # Taps come in increasing order, so max(argmax, k * better) sets k exactly where
+        # this tap is better: two cheap passes (a masked copy is ~5x slower on random masks).
+        np.maximum(argmax, np.multiply(better, kind(k), dtype=kind), out=argmax)
     return out, argmax
 
 
@@ -249,6 +263,7 @@ class MaxPool2d(Function):
     grad goes to its first max (PyTorch's tie rule; a NaN counts as the max)"""
 
     __slots__ = ("hw", "kernel", "dilation", "padding", "stride", "argmax")
+    _raw_backward = True
 
     @staticmethod
     def forward(
@@ -267,7 +282,7 @@ class MaxPool2d(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        g = ScatterArgmax.apply(
+        g = ScatterArgmax._fwd(
             grad, ctx.argmax, ctx.hw, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride
         )
         return g, None, None, None, None
@@ -290,6 +305,7 @@ class ScatterArgmax(Function):
     backward);  dgrad = gather_argmax(grad)"""
 
     __slots__ = ("argmax", "kernel", "dilation", "padding", "stride")
+    _raw_backward = True
 
     @staticmethod
     def forward(
@@ -312,9 +328,17 @@ class ScatterArgmax(Function):
         n, c, oh, ow = g.shape
         t, b, l, r = padding
         h, w = hw
-        out = np.zeros((n, c, h + t + b, w + l + r), dtype=g.dtype)
+        shape = (n, c, h + t + b, w + l + r)
         spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
         overlap = stride[0] < spans[0] or stride[1] < spans[1]
+        # Windows that tile the padded image (the usual 2x2, stride 2) write every pixel once:
+        # no zero fill needed.
+        tiled = (
+            tuple(dilation) == (1, 1)
+            and tuple(stride) == tuple(kernel)
+            and (oh * stride[0], ow * stride[1]) == shape[2:]
+        )
+        out = np.empty(shape, dtype=g.dtype) if tiled else np.zeros(shape, dtype=g.dtype)
         # One pass per tap: within a tap no two windows share a pixel, so a strided write is
         # exact; windows that overlap add up across taps. g * mask goes straight into the
         # strided slice (3x faster than np.where), but inf * 0 and nan * 0 are nan, so a
@@ -325,16 +349,19 @@ class ScatterArgmax(Function):
             sl = _tap_slices(k, kernel, dilation, stride, (oh, ow))
             hit = argmax == k
             if not finite:
-                out[sl] += np.where(hit, g, zero)
+                if tiled:
+                    out[sl] = np.where(hit, g, zero)
+                else:
+                    out[sl] += np.where(hit, g, zero)
             elif overlap:
                 out[sl] += g * hit
             else:
                 np.multiply(g, hit, out=out[sl])
-        return out[:, :, t : t + h, l : l + w]
+        return out[:, :, t : t + h, l : l + w] if any(padding) else out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        gg = GatherArgmax.apply(grad, ctx.argmax, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
+        gg = GatherArgmax._fwd(grad, ctx.argmax, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
         return gg, None, None, None, None, None, None
 
 
@@ -342,6 +369,7 @@ class GatherArgmax(Function):
     """y[n, c, oh, ow] = x_padded at window (oh, ow)'s argmax tap;  dx = scatter_argmax(grad)"""
 
     __slots__ = ("hw", "argmax", "kernel", "dilation", "padding", "stride")
+    _raw_backward = True
 
     @staticmethod
     def forward(
@@ -371,7 +399,7 @@ class GatherArgmax(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        g = ScatterArgmax.apply(
+        g = ScatterArgmax._fwd(
             grad, ctx.argmax, ctx.hw, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride
         )
         return g, None, None, None, None, None
@@ -382,6 +410,7 @@ class Pad(Function):
     dx = grad with the borders cut off"""
 
     __slots__ = ("index",)
+    _raw_backward = True
 
     @staticmethod
     def forward(
