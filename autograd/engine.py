@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import _IGNORE, RELEASED, Function, _reset_errstate, _set_errstate
+from .function import _IGNORE, RELEASED, Function, _GraphGC, _reset_errstate, _set_errstate
 from .grad_mode import state
 from .ops.shape import SumTo
 from .tensor import Tensor
@@ -335,6 +335,7 @@ def _execute(
             _reset_errstate(token)
         if gc_was_on:
             gc.enable()
+        _GraphGC.restore()
     return captured
 
 
