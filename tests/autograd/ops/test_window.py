@@ -271,6 +271,24 @@ def test_max_pool_propagates_nan() -> None:
     assert np.isnan(out).all() and arg.item() == 1
 
 
+@pytest.mark.parametrize(
+    "kernel, pads, stride", [((2, 2), (0, 0, 0, 0), (2, 2)), ((3, 3), (1, 1, 1, 1), (1, 1))]
+)
+def test_max_pool_with_some_nan_windows_matches_naive_loops(
+    kernel: Any, pads: Any, stride: Any
+) -> None:
+    # the plain pass finds the NaN windows; the NaN-aware pass then points at the last NaN
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 6, 6))
+    x[rng.random(x.shape) < 0.1] = np.nan
+    out, arg = max_windows(x, kernel, (1, 1), pads, stride)
+    want, want_idx = naive_max_pool(x, kernel, (1, 1), pads, stride)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(
+        argmax_to_indices(arg, (6, 6), kernel, (1, 1), pads, stride), want_idx
+    )
+
+
 def test_max_pool_of_minus_inf_keeps_the_gradient_inside_the_image() -> None:
     # every real value ties the -inf padding: the first real tap wins, as in PyTorch
     x = autograd.tensor(np.full((1, 1, 2, 2), -np.inf), requires_grad=True)
