@@ -291,35 +291,35 @@ def _execute(
                         grads_in = _call_backward(fn, gs, anomaly, raw)
                         for observe in observers:
                             observe(fn, gs, grads_in)
-            if grads_in is not None and len(grads_in) != len(nexts):
+            if grads_in is None:  # no gradient reached this node: only count it as run
+                grads_in = (None,) * len(nexts)
+            elif len(grads_in) != len(nexts):
                 _bad_count(fn, len(grads_in))
+            # Our ops' formulas give each input its own shape; a user's are checked.
+            check = not fn._raw_backward
             shapes = fn._in_shapes
             nrs = fn._next_nr
             i = -1
-            for nxt in nexts:
+            for nxt, gi in zip(nexts, grads_in):
                 i += 1
-                if nxt is None:
+                if nxt is None or needed is not None and not needed.get(nxt):
                     continue
-                if needed is not None and not needed.get(nxt):
-                    continue
-                if grads_in is not None:
-                    gi = grads_in[i]
-                    if gi is not None:
-                        if raw:
-                            if type(gi) is not np.ndarray:  # a Tensor, a NumPy scalar, a number
-                                gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
-                        elif type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
-                            gi = gi if isinstance(gi, Tensor) else Tensor._make(np.asarray(gi))
-                        if shapes is not None:
-                            if gi.shape != shapes[i]:
-                                gi = _sum_to(fn, i, gi, shapes[i])
-                        elif gi.shape != gshape:
-                            _bad_shape(fn, i, gi.shape, gshape)
-                        if anomaly:
-                            _check_finite(fn, i, gi)
-                        key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
-                        prev = buffers.get(key)
-                        buffers[key] = gi if prev is None else prev + gi
+                if gi is not None:
+                    if raw:
+                        if type(gi) is not np.ndarray:  # a Tensor, a NumPy scalar, a number
+                            gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+                    elif type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
+                        gi = gi if isinstance(gi, Tensor) else Tensor._make(np.asarray(gi))
+                    if shapes is not None:
+                        if gi.shape != shapes[i]:
+                            gi = _sum_to(fn, i, gi, shapes[i])
+                    elif check and gi.shape != gshape:
+                        _bad_shape(fn, i, gi.shape, gshape)
+                    if anomaly:
+                        _check_finite(fn, i, gi)
+                    key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
+                    prev = buffers.get(key)
+                    buffers[key] = gi if prev is None else prev + gi
                 d = deps[nxt] - 1
                 deps[nxt] = d
                 if d == 0:
