@@ -270,3 +270,100 @@ def test_observe_sees_each_step_in_engine_order():
     assert steps[2][0] is x and steps[2][1][0].item() == 12.0
     (x * 2).backward()  # no observer any more
     assert len(steps) == 3
+
+
+def test_second_backward_accumulates_into_the_same_grad_in_place():
+    # As PyTorch without create_graph: the existing .grad tensor is added to, not replaced.
+    x = t64([1.0, 2.0])
+    (x * 3.0).sum().backward()
+    first = x.grad
+    (x * x).sum().backward()
+    assert x.grad is first
+    np.testing.assert_allclose(first.data, [5.0, 7.0])
+
+
+def test_in_place_accumulation_bumps_the_version_of_a_saved_grad():
+    # A graph that saved x.grad sees the accumulation as an in-place change.
+    x = t64([1.0, 2.0])
+    (x * x).sum().backward(create_graph=True)
+    w = t64([1.0, 1.0])
+    y = (w * x.grad).sum()  # saves x.grad
+    (x * 2.0).sum().backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_leaf_never_takes_a_gradient_that_something_else_holds():
+    # Saved by a custom Function and returned as the gradient: the leaf gets a copy, so a
+    # later accumulation cannot change what the retained graph saved.
+    class Echo(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(np.full_like(x, 2.0))
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            (two,) = ctx.saved_tensors
+            return two
+
+    x = t64([1.0, 1.0])
+    y = Echo.apply(x).sum()
+    for _ in range(3):
+        y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, [6.0, 6.0])  # 8 if x.grad were the saved array
+
+
+def test_gradients_flow_as_arrays_without_create_graph_and_as_tensors_with_it():
+    seen = []
+
+    class Spy(autograd.Function):
+        _raw_backward = True  # its formula works on arrays as well as Tensors
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(type(grad))
+            return grad * 2.0
+
+    x = t64([1.0, 2.0])
+    Spy.apply(x).sum().backward()
+    (g,) = autograd.grad(Spy.apply(x).sum(), x, create_graph=True)
+    assert seen == [np.ndarray, Tensor]
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(g.data, [2.0, 2.0])
+
+
+def test_gc_threshold_is_relaxed_while_a_big_graph_is_built_and_restored_by_backward():
+    from autograd.function import _GraphGC
+
+    before = gc.get_threshold()
+    x = t64([1.0])
+    y = x
+    for _ in range(_GraphGC.relax_at + 10):
+        y = y * 1.0
+    relaxed = gc.get_threshold()
+    assert relaxed[2] == max(before[2], _GraphGC.relaxed_threshold)
+    assert relaxed[:2] == before[:2]  # young generations are collected as before
+    y.sum().backward()
+    assert gc.get_threshold() == before
+    np.testing.assert_allclose(x.grad.data, [1.0])
+
+
+def test_gc_threshold_a_user_set_meanwhile_is_kept():
+    from autograd.function import _GraphGC
+
+    before = gc.get_threshold()
+    try:
+        x = t64([1.0])
+        y = x
+        for _ in range(_GraphGC.relax_at + 10):
+            y = y * 1.0
+        gc.set_threshold(before[0], before[1], 50)
+        y.sum().backward()
+        assert gc.get_threshold()[2] == 50
+    finally:
+        gc.set_threshold(*before)
