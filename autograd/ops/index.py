@@ -51,6 +51,7 @@ class Index(Function):
     """y = x[idx];  dx = zeros with grad added at idx (repeated indices accumulate)"""
 
     __slots__ = ("shape", "idx", "basic")
+    _raw_backward = True
     _view = True
 
     @staticmethod
@@ -60,13 +61,14 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return IndexAdd.apply(grad, ctx.shape, ctx.idx, ctx.basic), None, None
+        return IndexAdd._fwd(grad, ctx.shape, ctx.idx, ctx.basic), None, None
 
 
 class IndexAdd(Function):
     """y = zeros(shape) with g added at idx;  dg = grad[idx]"""
 
     __slots__ = ("idx", "basic")
+    _raw_backward = True
 
     @staticmethod
     def forward(
@@ -82,13 +84,14 @@ class IndexAdd(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return Index.apply(grad, ctx.idx, ctx.basic), None, None, None
+        return Index._fwd(grad, ctx.idx, ctx.basic), None, None, None
 
 
 class SetItem(Function):
     """y = x with y[idx] = v;  dx = grad with zeros at idx, dv = grad[idx] summed to v's shape"""
 
     __slots__ = ("idx", "basic", "vshape")
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, v: Any, idx: tuple[Any, ...], basic: bool) -> np.ndarray:
@@ -101,13 +104,13 @@ class SetItem(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         nx, nv = ctx.next_functions[:2]
-        gx = SetItem.apply(grad, 0.0, ctx.idx, ctx.basic) if nx is not None else None
+        gx = SetItem._fwd(grad, 0.0, ctx.idx, ctx.basic) if nx is not None else None
         gv = None
         if nv is not None:
-            gv = Index.apply(grad, ctx.idx, ctx.basic)
+            gv = Index._fwd(grad, ctx.idx, ctx.basic)
             target = ctx.vshape
             if gv.ndim < len(target):
                 gv = gv.reshape((1,) * (len(target) - gv.ndim) + gv.shape)
             if gv.shape != target:
-                gv = SumTo.apply(gv, target)
+                gv = SumTo._fwd(gv, target)
         return gx, gv, None, None

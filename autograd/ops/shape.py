@@ -14,6 +14,7 @@ class Reshape(Function):
     """y = x reshaped;  dx = grad reshaped back"""
 
     __slots__ = ("shape",)
+    _raw_backward = True
     _view = True
 
     @staticmethod
@@ -29,13 +30,14 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return Reshape.apply(grad, ctx.shape), None
+        return Reshape._fwd(grad, ctx.shape), None
 
 
 class Permute(Function):
     """y = x with its axes reordered;  dx = grad with the inverse order"""
 
     __slots__ = ("dims",)
+    _raw_backward = True
     _view = True
 
     @staticmethod
@@ -45,13 +47,14 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return Permute.apply(grad, tuple(np.argsort(ctx.dims).tolist())), None
+        return Permute._fwd(grad, tuple(np.argsort(ctx.dims).tolist())), None
 
 
 class BroadcastTo(Function):
     """y = x broadcast to a shape (a read-only view);  dx = grad summed back to x's shape"""
 
     __slots__ = ("shape",)
+    _raw_backward = True
     _view = True
 
     @staticmethod
@@ -66,7 +69,7 @@ class BroadcastTo(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return SumTo.apply(grad, ctx.shape), None
+        return SumTo._fwd(grad, ctx.shape), None
 
 
 def sum_to_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, ...]:
@@ -87,6 +90,7 @@ class SumTo(Function):
     """y = x summed over broadcast axes down to a shape;  dx = grad broadcast back"""
 
     __slots__ = ("shape",)
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -97,13 +101,14 @@ class SumTo(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return BroadcastTo.apply(grad, ctx.shape), None
+        return BroadcastTo._fwd(grad, ctx.shape), None
 
 
 class Cat(Function):
     """y = the inputs joined along dim;  each input gets its slice of grad"""
 
     __slots__ = ("dim", "sizes")
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, dim: int, *xs: np.ndarray) -> np.ndarray:
