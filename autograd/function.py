@@ -61,7 +61,7 @@ class _GraphGC:
     backward restores it.
     """
 
-    relax_at = 5_000
+    relax_at = 1_000
     saved_threshold: int | None = None
     relaxed_threshold = 1_000
 
@@ -376,7 +376,7 @@ class Function:
             ctx._in_shapes = None if xd.shape == out.shape else (xd.shape,)
             ctx._saved_ver = None
             if ctx._saved:
-                box = _pack_saved(ctx, (x,), (xd,), out, raw)
+                box = _pack_saved2(ctx, x, xd, None, _ABSENT, out, raw)
                 if box is not None:
                     t._version = box
             if state.anomaly:
@@ -439,7 +439,7 @@ class Function:
             ctx._in_shapes = None
         ctx._saved_ver = None
         if ctx._saved:
-            box = _pack_saved(ctx, (a, b), (ad, bd), out, raw)
+            box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
             if box is not None:
                 t._version = box
         if state.anomaly:
@@ -550,6 +550,39 @@ def _pack_saved(
                     break
         if isinstance(s, Tensor) and s._version is not None and s._version[0]:
             vers = vers or [0] * len(ctx._saved)
+            vers[k] = s._version[0]
+        packed.append(s)
+    ctx._saved = tuple(packed)
+    ctx._saved_ver = None if vers is None else tuple(vers)
+    return box
+
+
+_ABSENT = object()
+
+
+def _pack_saved2(
+    ctx: Function, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, raw: Any
+) -> list[Any] | None:
+    """``_pack_saved`` for one or two arguments (``_apply1``, ``_apply2``), unrolled."""
+    saved = ctx._saved
+    ctx._saved_raw = saved
+    ctx._epoch = EPOCH[0]
+    box = None
+    vers: list[int] | None = None
+    packed: list[Any] = []
+    k = -1
+    for s in saved:
+        k += 1
+        if s is ad:
+            s = a
+        elif s is bd:
+            s = b
+        elif s is out or s is raw:
+            box = box or [0, ""]
+            packed.append(SavedOutput(out, 0, box))
+            continue
+        if isinstance(s, Tensor) and s._version is not None and s._version[0]:
+            vers = vers or [0] * len(saved)
             vers[k] = s._version[0]
         packed.append(s)
     ctx._saved = tuple(packed)
