@@ -219,20 +219,19 @@ def _execute(
                     deps[nxt] = n + 1
     needed = _needed(roots, targets) if targets is not None else None
     anomaly = state.anomaly
-    observers = tuple(_observers)
+    observers = tuple(_observers) if _observers else ()
     # Without create_graph nothing of the backward pass is recorded, so gradients flow as
     # plain arrays: ops with a raw backward (``Function._raw_backward``) run on them directly.
     raw = not create_graph and not observers
 
     buffers: dict[Any, Any] = {}
+    ready: list[Any] = []
     for (fn, nr), g0 in zip(roots, grads):
-        k = _key(fn, nr)
+        k = fn if nr == 0 else (fn, nr)
         prev0 = buffers.get(k)
         gd: Any = g0.data if raw else g0
         buffers[k] = gd if prev0 is None else prev0 + gd
-    ready: list[Any] = []
-    for fn, _ in roots:
-        if deps[fn] == 0 and all(r is not fn for r in ready):
+        if deps[fn] == 0 and (not ready or all(r is not fn for r in ready)):
             ready.append(fn)
     captured: dict[Any, Tensor] = {}
     stored: set[int] = set(user)
