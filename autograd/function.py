@@ -357,7 +357,7 @@ class Function:
         elif cls._fast_ctx:
             ctx = _NO_RECORD
         else:
-            return cls.apply(x)  # type: ignore[no-any-return]
+            return cls.apply(x)
         xd = x.data
         token = _set_errstate(_IGNORE)
         try:
@@ -413,7 +413,7 @@ class Function:
         elif cls._fast_ctx:
             ctx = _NO_RECORD
         else:
-            return cls.apply(a, b)  # type: ignore[no-any-return]
+            return cls.apply(a, b)
         token = _set_errstate(_IGNORE)
         try:
             out = raw = cls.forward(ctx, ad, bd)
