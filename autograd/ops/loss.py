@@ -27,7 +27,8 @@ class CrossEntropy(Function):
     give finite losses and gradients.
     """
 
-    __slots__ = ("target", "weight", "smoothing", "valid", "logp")
+    __slots__ = ("target", "weight", "smoothing", "valid", "exp", "exp_sum")
+    _raw_backward = True  # the unrecorded formula is on arrays; the recorded one on Tensors
 
     @staticmethod
     def forward(
@@ -39,58 +40,97 @@ class CrossEntropy(Function):
         label_smoothing: float,
     ) -> np.ndarray:
         valid = target != ignore_index
+        every = bool(valid.all())
         # ignored positions read class 0 (any class would do) and are zeroed below
-        safe = np.where(valid, target, 0)
+        safe = target if every else np.where(valid, target, 0)
         shifted = x - _stable_max(x, 1)
-        logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-        loss = -np.take_along_axis(logp, np.expand_dims(safe, 1), 1).squeeze(1)
+        exp = np.exp(shifted)
+        exp_sum = exp.sum(axis=1, keepdims=True)
+        lse = np.log(exp_sum)
+        # -log p[target] = lse - shifted[target]
+        if x.ndim == 2:  # plain indexing: take_along_axis's set-up costs more than the math
+            loss = lse[:, 0] - shifted[np.arange(x.shape[0]), safe]
+        else:
+            loss = (lse - np.take_along_axis(shifted, np.expand_dims(safe, 1), 1)).squeeze(1)
         if weight is not None:
             loss *= weight[safe]
         s = float(label_smoothing)
         if s:
+            logp = shifted - lse
             wlogp = logp if weight is None else logp * weight.reshape(_class_shape(x))
             loss = (1.0 - s) * loss - (s / x.shape[1]) * np.sum(wlogp, axis=1)
-        loss = np.where(valid, loss, 0).astype(x.dtype, copy=False)
-        ctx.target, ctx.weight, ctx.smoothing, ctx.valid, ctx.logp = safe, weight, s, valid, logp
+        if not every:
+            loss = np.where(valid, loss, 0)
+        ctx.target, ctx.weight, ctx.smoothing = safe, weight, s
+        ctx.valid = None if every else valid
+        ctx.exp, ctx.exp_sum = exp, exp_sum
         ctx.save_for_backward(x)
-        return loss
+        return loss.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        (x,) = ctx.saved_tensors
         target, weight, s, valid = ctx.target, ctx.weight, ctx.smoothing, ctx.valid
-        n_classes = x.shape[1]
-        idx = np.expand_dims(target, 1)
-        kept = valid.astype(x.dtype)
-        # the target's share of q, per sample: (1 - s) * w[target]; ignored samples get 0
-        w_target = (1.0 - s) * (weight[target] if weight is not None else 1.0) * kept
-        w_all = 1.0 if weight is None else weight.reshape(_class_shape(x.data))
-        # sum_c q_c: the factor of softmax(x) in the gradient
-        w_sum = n_classes if weight is None else float(np.sum(weight))
-        total = w_target + (s / n_classes * w_sum) * kept
+        n_classes = ctx.exp.shape[1]
         if is_grad_enabled():
-            # create_graph: the gradient as Tensor ops on x and grad (q is a constant), so that it
-            # can itself be differentiated; q is built densely only here
-            q = np.zeros(x.shape, dtype=x.dtype)
-            np.put_along_axis(q, idx, np.expand_dims(w_target, 1), 1)
-            if s:
-                q += (s / n_classes) * w_all * np.expand_dims(kept, 1)
-            # where, not a product: an ignored sample's gradient is 0 even if grad is inf or nan
-            # (the 0 / 0 of a mean over nothing but ignored targets), as in PyTorch
-            gt = where(valid, grad, 0.0).unsqueeze(1)
-            p = x.softmax(1)
-            # in x's dtype, as the forward and the unrecorded backward: a float64 weight does
-            # not make a float32 gradient float64
-            factor = np.expand_dims(total, 1).astype(x.dtype, copy=False)
-            return gt * (p * factor - q), None, None, None, None
+            return CrossEntropy._recorded_backward(ctx, grad), None, None, None, None
+        g = grad.data if isinstance(grad, Tensor) else grad
         with np.errstate(invalid="ignore", over="ignore"):
-            g = np.where(valid, grad.data, 0)
-            gx = np.exp(ctx.logp) * np.expand_dims(g * total, 1)
+            if valid is not None:  # where, not a product: see _recorded_backward
+                g = np.where(valid, g, 0)
+            gx = ctx.exp / ctx.exp_sum  # softmax(x)
+            if weight is None and not s:  # dx = grad * (softmax - onehot)
+                if gx.ndim == 2:
+                    gx *= g[:, None]
+                    gx[np.arange(gx.shape[0]), target] -= g
+                else:
+                    gx *= np.expand_dims(g, 1)
+                    idx = np.expand_dims(target, 1)
+                    at = np.take_along_axis(gx, idx, 1) - np.expand_dims(g, 1)
+                    np.put_along_axis(gx, idx, at, 1)
+                return gx, None, None, None, None
+            kept = 1.0 if valid is None else valid.astype(gx.dtype)
+            w_target, total, w_all = _ce_weights(target, weight, s, n_classes, kept)
+            gx *= np.expand_dims(g * total, 1)
+            idx = np.expand_dims(target, 1)
             at_target = np.take_along_axis(gx, idx, 1) - np.expand_dims(g * w_target, 1)
             np.put_along_axis(gx, idx, at_target, 1)
             if s:
                 gx -= (s / n_classes) * w_all * np.expand_dims(g, 1)
-        return Tensor._make(gx.astype(x.dtype, copy=False)), None, None, None, None
+        return gx.astype(ctx.exp.dtype, copy=False), None, None, None, None
+
+    @staticmethod
+    def _recorded_backward(ctx: Any, grad: Tensor) -> Tensor:
+        """create_graph: the gradient as Tensor ops on x and grad (q is a constant), so that it
+        can itself be differentiated; q is built densely only here."""
+        (x,) = ctx.saved_tensors
+        target, weight, s = ctx.target, ctx.weight, ctx.smoothing
+        valid = ctx.valid if ctx.valid is not None else np.ones(target.shape, dtype=bool)
+        n_classes = x.shape[1]
+        kept = valid.astype(x.dtype)
+        w_target, total, w_all = _ce_weights(target, weight, s, n_classes, kept)
+        q = np.zeros(x.shape, dtype=x.dtype)
+        np.put_along_axis(q, np.expand_dims(target, 1), np.expand_dims(w_target, 1), 1)
+        if s:
+            q += (s / n_classes) * w_all * np.expand_dims(kept, 1)
+        # where, not a product: an ignored sample's gradient is 0 even if grad is inf or nan
+        # (the 0 / 0 of a mean over nothing but ignored targets), as in PyTorch
+        gt = where(valid, grad, 0.0).unsqueeze(1)
+        p = x.softmax(1)
+        # in x's dtype, as the forward and the unrecorded backward: a float64 weight does
+        # not make a float32 gradient float64
+        factor = np.expand_dims(total, 1).astype(x.dtype, copy=False)
+        return gt * (p * factor - q)
+
+
+def _ce_weights(
+    target: np.ndarray, weight: np.ndarray | None, s: float, n_classes: int, kept: Any
+) -> tuple[Any, Any, Any]:
+    """Per sample, the target's share of q ((1 - s) * w[target], 0 where ignored) and
+    sum_c q_c (the factor of softmax(x) in the gradient); and w as a per-class array."""
+    w_target = (1.0 - s) * (weight[target] if weight is not None else 1.0) * kept
+    w_all = 1.0 if weight is None else weight.reshape((1, n_classes) + (1,) * (target.ndim - 1))
+    w_sum = n_classes if weight is None else float(np.sum(weight))
+    return w_target, w_target + (s / n_classes * w_sum) * kept, w_all
 
 
 class BinaryCrossEntropy(Function):

@@ -119,6 +119,10 @@ def _indices(op: str, target: Any, expected: tuple[int, ...], input: Tensor) -> 
 
 
 def _check_range(op: str, target: np.ndarray, n_classes: int, ignore_index: int | None) -> None:
+    if target.size:
+        lo, hi = target.min(), target.max()
+        if 0 <= lo and hi < n_classes:  # the usual case: two reductions, no masks
+            return
     bad = (target < 0) | (target >= n_classes)
     if ignore_index is not None:
         bad &= target != ignore_index

@@ -139,6 +139,18 @@ def test_fused_equals_composite_in_value_and_gradients(a, seed):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
+@given(a=ce_args(), seed=st.integers(0, 2**16))
+def test_unrecorded_backward_equals_composite(a, seed):
+    """The backward that runs on arrays (no create_graph): its plain (no weight, no smoothing)
+    and general forms, 2-D and (N, C, *) inputs, with and without ignored targets."""
+    x = a["x"]
+    args = (a["target"], a["weight"], a["ignore_index"], a["smoothing"])
+    g = autograd.tensor(np.random.default_rng(seed).standard_normal(a["target"].shape))
+    (got,) = autograd.grad(fused(x, *args), x, g)
+    (want,) = autograd.grad(composite(x, *args), x, g)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-10)
+
+
 def _ce_numpy(x: np.ndarray, t: np.ndarray, w: Any, ii: int, s: float) -> np.ndarray:
     """The per-sample loss by its textbook formula, in float64 NumPy."""
     c = x.shape[1]
