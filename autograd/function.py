@@ -342,9 +342,9 @@ class Function:
         return t
 
     @classmethod
-    def _apply1(cls, x: Tensor) -> Tensor:
-        """``apply`` for one Tensor argument (the unary math methods): the same steps, with
-        the loops over arguments unrolled."""
+    def _apply1(cls, x: Tensor, *rest: Any) -> Tensor:
+        """``apply`` for one Tensor argument followed by constants (the unary math methods,
+        reductions, reshapes): the same steps, with the loops over arguments unrolled."""
         if x.requires_grad and state.grad_enabled:
             RECORDED[0] += 1
             if RECORDED[0] == _GraphGC.relax_at:
@@ -353,15 +353,15 @@ class Function:
             ctx._saved = None
             ctx._extra = None
             fn = x.grad_fn
-            ctx.next_functions = (x if fn is None else fn,)
+            ctx.next_functions = (x if fn is None else fn,) + (None,) * len(rest)
         elif cls._fast_ctx:
             ctx = _NO_RECORD
         else:
-            return cls.apply(x)
+            return cls.apply(x, *rest)
         xd = x.data
         token = _set_errstate(_IGNORE)
         try:
-            out = raw = cls.forward(ctx, xd)
+            out = raw = cls.forward(ctx, xd, *rest)
         except ValueError as e:
             raise ValueError(_shape_message(cls, e, [xd])) from None
         finally:
@@ -372,7 +372,7 @@ class Function:
             t = _make(out)
         else:
             t = _make(out, ctx)
-            ctx._next_nr = (x._output_nr,) if x._output_nr else _NO_NR
+            ctx._next_nr = (x._output_nr,) + (0,) * len(rest) if x._output_nr else _NO_NR
             ctx._in_shapes = None if xd.shape == out.shape else (xd.shape,)
             ctx._saved_ver = None
             if ctx._saved:

@@ -521,7 +521,7 @@ class Tensor:
         dtype: Any = None,
     ) -> Tensor:
         x = self if dtype is None else self.astype(dtype)
-        return Sum.apply(x, self._dims(dim, "sum", axis), _kd(keepdim, keepdims))
+        return Sum._apply1(x, self._dims(dim, "sum", axis), _kd(keepdim, keepdims))
 
     def mean(
         self,
@@ -732,16 +732,16 @@ class Tensor:
 
     # -- shape ------------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
-        return Reshape.apply(self, _shape_arg(shape, "reshape"))
+        return Reshape._apply1(self, _shape_arg(shape, "reshape"))
 
     def view(self, *shape: Any) -> Tensor:
-        return Reshape.apply(self, _shape_arg(shape, "view"))
+        return Reshape._apply1(self, _shape_arg(shape, "view"))
 
     def view_as(self, other: Tensor) -> Tensor:
-        return Reshape.apply(self, other.shape)
+        return Reshape._apply1(self, other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
-        return Reshape.apply(self, other.shape)
+        return Reshape._apply1(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         if self.ndim == 0:
@@ -773,7 +773,7 @@ class Tensor:
         order = list(range(self.ndim))
         a, b = _dim(dim0, self.ndim, "transpose"), _dim(dim1, self.ndim, "transpose")
         order[a], order[b] = order[b], order[a]
-        return Permute.apply(self, tuple(order))
+        return Permute._apply1(self, tuple(order))
 
     swapaxes = transpose
 
@@ -788,7 +788,7 @@ class Tensor:
             raise ValueError(
                 f"permute(): dims {tuple(dims)} are not a permutation of the {self.ndim} dims"
             )
-        return Permute.apply(self, order)
+        return Permute._apply1(self, order)
 
     def expand(self, *sizes: Any) -> Tensor:
         size = _shape_arg(sizes, "expand")
@@ -810,13 +810,13 @@ class Tensor:
                     f"at non-singleton dim {i}; target {size}, tensor {self.shape}"
                 )
             target.append(n)
-        return BroadcastTo.apply(self, tuple(target))
+        return BroadcastTo._apply1(self, tuple(target))
 
     def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
 
     def broadcast_to(self, *shape: Any) -> Tensor:
-        return BroadcastTo.apply(self, _shape_arg(shape, "broadcast_to"))
+        return BroadcastTo._apply1(self, _shape_arg(shape, "broadcast_to"))
 
     def repeat(self, *sizes: Any) -> Tensor:
         """Tile the tensor ``sizes`` times along each dim (PyTorch's repeat, NumPy's tile)."""
