@@ -62,14 +62,24 @@ def _im2col(x: np.ndarray) -> np.ndarray:
 
 
 def _col2im(gcols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Adjoint of _im2col: sum each kernel offset's slice back into the padded image."""
+    """Adjoint of _im2col: each kernel offset's columns added back into the flattened image
+    with one shift, s = (i - 1) * W + (j - 1), as one contiguous add (a strided add into the
+    padded image runs in rows of W and takes ~2x as long). The shift wraps the windows at the
+    left/right edge into column W - 1 (j = 0) or 0 (j = 2), which that offset reaches with
+    nothing else: it is kept aside and put back. Same sums, in the same order."""
     n, c, h, w = shape
-    g = gcols.reshape(n, c, 3, 3, h, w)
-    gxp = np.zeros((n, c, h + 2, w + 2), gcols.dtype)
-    for i in range(3):
-        for j in range(3):
-            gxp[:, :, i : i + h, j : j + w] += g[:, :, i, j]
-    return gxp[:, :, 1:-1, 1:-1]
+    g = gcols.reshape(n, c, 9, h * w)
+    gx = np.zeros((n, c, h * w), gcols.dtype)
+    for k in range(9):
+        i, j = divmod(k, 3)
+        s = (i - 1) * w + (j - 1)
+        lo, hi = max(0, -s), min(h * w, h * w - s)
+        edge = (w - 1, None, 0)[j]
+        kept = gx[:, :, edge::w].copy() if edge is not None else None
+        gx[:, :, lo + s : hi + s] += g[:, :, k, lo:hi]
+        if edge is not None:
+            gx[:, :, edge::w] = kept
+    return gx.reshape(n, c, h, w)
 
 
 def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +131,7 @@ def _relu_pool_back(g: np.ndarray, masks: list[np.ndarray]) -> np.ndarray:
 
 class NumPyCNN(NumPyStep):
     """The same step by hand: im2col via sliding_window_view + matmul, pooling by reshape/max
-    with masks, col2im by a loop over kernel offsets, in-place SGD update."""
+    with masks, col2im by one shifted add per kernel offset, in-place SGD update."""
 
     def __init__(self, weights: list[np.ndarray], x: np.ndarray, t: np.ndarray) -> None:
         super().__init__(weights, x, t, 10)

@@ -152,6 +152,8 @@ class Fold(Function):
         ctx.kernel, ctx.dilation, ctx.padding, ctx.stride = kernel, dilation, padding, stride
         c = ck // (kh * kw)
         h, w = output_size
+        if tuple(stride) == (1, 1) and ow == w:  # rows as long as the image's: conv's usual case
+            return _fold_rows(cols, (h, w), kernel, dilation, padding, oh)
         t, b, l, r = padding
         (dh, dw), (sh, sw) = dilation, stride
         blocks = cols.reshape(n, c, kh, kw, oh, ow)
@@ -172,6 +174,44 @@ class Fold(Function):
     def backward(ctx: Any, grad: Tensor) -> Any:
         g = Unfold._fwd(grad, ctx.kernel, ctx.dilation, ctx.padding, ctx.stride)
         return g, None, None, None, None, None
+
+
+def _fold_rows(
+    cols: np.ndarray, hw: Pair, kernel: Pair, dilation: Pair, padding: Pads, oh: int
+) -> np.ndarray:
+    """Fold for stride 1 when each row of windows is as long as an image row (W windows).
+
+    Tap (i, j) of window (y, x) reads pixel (y + dy, x + dx), which in a flattened image is
+    y * W + x + s with s = dy * W + dx: one shift for the whole tap, so its columns go back in
+    one contiguous add of ~H * W values per (n, c) (the strided add runs in rows of W). The
+    windows whose pixel lies left or right of the image land, shifted, in the |dx| columns
+    at the other edge, which this tap reaches with nothing else: they are kept aside and put
+    back. Exact, and the same order of additions as the strided loop.
+    """
+    n, ck, _ = cols.shape
+    kh, kw = kernel
+    c = ck // (kh * kw)
+    h, w = hw
+    t, l = padding[0], padding[2]
+    src = cols.reshape(n, c, kh, kw, oh * w)
+    out = np.zeros((n, c, h * w), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dy, dx = i * dilation[0] - t, j * dilation[1] - l
+            if abs(dx) >= w:  # every pixel of this tap is padding
+                continue
+            s = dy * w + dx
+            a, b = max(0, -s), min(oh * w, h * w - s)
+            if a >= b:
+                continue
+            # a window row that starts in the row above (below) is cut off only at the
+            # image's edge, where the shifted add wraps it into columns w + dx.. (0..dx)
+            edge = range(w + dx, w) if dx < 0 else range(dx)
+            kept = [out[:, :, k::w].copy() for k in edge]
+            out[:, :, a + s : b + s] += src[:, :, i, j, a:b]
+            for k, v in zip(edge, kept):
+                out[:, :, k::w] = v
+    return out.reshape(n, c, h, w)
 
 
 def max_windows(

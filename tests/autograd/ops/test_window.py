@@ -51,6 +51,29 @@ def naive_unfold(x: np.ndarray, kernel: Any, dilation: Any, pads: Any, stride: A
     return out
 
 
+def naive_fold(
+    cols: np.ndarray, hw: Any, kernel: Any, dilation: Any, pads: Any, stride: Any
+) -> np.ndarray:
+    """Each column value added at its pixel, tap by tap in order (the sum order Fold keeps)."""
+    n, ck, _ = cols.shape
+    h, w = hw
+    t, b, l, r = pads
+    c = ck // (kernel[0] * kernel[1])
+    oh = window_count(h, kernel[0], dilation[0], t + b, stride[0])
+    ow = window_count(w, kernel[1], dilation[1], l + r, stride[1])
+    out = np.zeros((n, c, h + t + b, w + l + r), cols.dtype)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            for ci in range(c):
+                row = (ci * kernel[0] + i) * kernel[1] + j
+                for p in range(oh):
+                    for q in range(ow):
+                        y = p * stride[0] + i * dilation[0]
+                        z = q * stride[1] + j * dilation[1]
+                        out[:, ci, y, z] += cols[:, row, p * ow + q]
+    return out[:, :, t : t + h, l : l + w]
+
+
 def naive_max_pool(
     x: np.ndarray, kernel: Any, dilation: Any, pads: Any, stride: Any
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -222,6 +245,39 @@ def test_fold_is_the_adjoint_of_unfold(g: Geometry, seed: int) -> None:
     back = Fold.apply(autograd.tensor(y), (h, w), kernel, dilation, pads, stride).numpy()
     assert back.shape == x.shape
     np.testing.assert_allclose(np.sum(cols * y), np.sum(x * back), rtol=1e-12, atol=1e-12)
+
+
+# stride 1 with windows rows as long as the image's: Fold's one-shift-per-tap path
+ROW_GEOMETRIES = [
+    ((2, 3, 5, 6), (3, 3), (1, 1), (1, 1, 1, 1)),  # conv's 3x3, padding 1
+    ((1, 2, 6, 7), (5, 5), (1, 1), (2, 2, 2, 2)),
+    ((2, 1, 7, 6), (3, 3), (2, 2), (2, 2, 2, 2)),  # dilation 2
+    ((1, 2, 4, 5), (2, 3), (1, 1), (0, 1, 0, 2)),  # asymmetric, fewer window rows than H
+    ((2, 2, 5, 4), (3, 2), (1, 1), (2, 0, 1, 0)),
+    ((1, 1, 3, 2), (3, 5), (1, 1), (1, 1, 2, 2)),  # taps wholly in the side padding
+    ((1, 1, 4, 3), (1, 1), (1, 1), (0, 0, 0, 0)),
+]
+
+
+@pytest.mark.parametrize("shape, kernel, dilation, pads", ROW_GEOMETRIES)
+def test_fold_with_whole_rows_equals_the_naive_loop_exactly(
+    shape: Any, kernel: Any, dilation: Any, pads: Any
+) -> None:
+    n, c, h, w = shape
+    oh = window_count(h, kernel[0], dilation[0], pads[0] + pads[1], 1)
+    assert window_count(w, kernel[1], dilation[1], pads[2] + pads[3], 1) == w
+    cols = np.random.default_rng(0).standard_normal((n, c * kernel[0] * kernel[1], oh * w))
+    got = Fold.apply(autograd.tensor(cols), (h, w), kernel, dilation, pads, (1, 1)).numpy()
+    np.testing.assert_array_equal(got, naive_fold(cols, (h, w), kernel, dilation, pads, (1, 1)))
+
+
+@given(geometries(max_in=64, max_out=400), st.integers(0, 2**32 - 1))
+def test_fold_matches_naive_loops(g: Geometry, seed: int) -> None:
+    n, c, h, w, kernel, dilation, pads, stride = g
+    oh, ow = _out_hw(g)
+    cols = np.random.default_rng(seed).standard_normal((n, c * kernel[0] * kernel[1], oh * ow))
+    got = Fold.apply(autograd.tensor(cols), (h, w), kernel, dilation, pads, stride).numpy()
+    np.testing.assert_array_equal(got, naive_fold(cols, (h, w), kernel, dilation, pads, stride))
 
 
 @given(geometries(max_in=64, max_out=400, covered=True), st.integers(0, 2**32 - 1), st.booleans())
