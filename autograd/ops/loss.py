@@ -23,11 +23,12 @@ class CrossEntropy(Function):
 
     ``x`` is (N, C, *), ``target`` (N, *) integer class indices, ``weight`` a (C,) array or None
     (a constant: PyTorch does not differentiate it either), ``s`` the label smoothing. The
-    output is the unreduced loss (N, *). Computed from the shifted logits, so logits of +-1e4
-    give finite losses and gradients.
+    output is the unreduced loss (N, *), or with a ``divisor`` the scalar sum(l) / divisor
+    (the reduced losses in one node; each sample's grad is then grad / divisor). Computed from
+    the shifted logits, so logits of +-1e4 give finite losses and gradients.
     """
 
-    __slots__ = ("target", "weight", "smoothing", "valid", "exp", "exp_sum")
+    __slots__ = ("target", "weight", "smoothing", "valid", "exp", "exp_sum", "divisor")
     _raw_backward = True  # the unrecorded formula is on arrays; the recorded one on Tensors
 
     @staticmethod
@@ -38,6 +39,7 @@ class CrossEntropy(Function):
         weight: np.ndarray | None,
         ignore_index: int,
         label_smoothing: float,
+        divisor: float | None,
     ) -> np.ndarray:
         valid = target != ignore_index
         every = bool(valid.all())
@@ -63,17 +65,22 @@ class CrossEntropy(Function):
             loss = np.where(valid, loss, 0)
         ctx.target, ctx.weight, ctx.smoothing = safe, weight, s
         ctx.valid = None if every else valid
-        ctx.exp, ctx.exp_sum = exp, exp_sum
+        ctx.exp, ctx.exp_sum, ctx.divisor = exp, exp_sum, divisor
         ctx.save_for_backward(x)
-        return loss.astype(x.dtype, copy=False)
+        loss = loss.astype(x.dtype, copy=False)
+        return loss if divisor is None else np.asarray(loss.sum() / divisor)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         target, weight, s, valid = ctx.target, ctx.weight, ctx.smoothing, ctx.valid
         n_classes = ctx.exp.shape[1]
         if is_grad_enabled():
-            return CrossEntropy._recorded_backward(ctx, grad), None, None, None, None
+            if ctx.divisor is not None:
+                grad = (grad / ctx.divisor).expand(target.shape)
+            return CrossEntropy._recorded_backward(ctx, grad), None, None, None, None, None
         g = grad.data if isinstance(grad, Tensor) else grad
+        if ctx.divisor is not None:
+            g = np.broadcast_to(g / ctx.divisor, target.shape)
         with np.errstate(invalid="ignore", over="ignore"):
             if valid is not None:  # where, not a product: see _recorded_backward
                 g = np.where(valid, g, 0)
@@ -87,7 +94,7 @@ class CrossEntropy(Function):
                     idx = np.expand_dims(target, 1)
                     at = np.take_along_axis(gx, idx, 1) - np.expand_dims(g, 1)
                     np.put_along_axis(gx, idx, at, 1)
-                return gx, None, None, None, None
+                return gx, None, None, None, None, None
             kept = 1.0 if valid is None else valid.astype(gx.dtype)
             w_target, total, w_all = _ce_weights(target, weight, s, n_classes, kept)
             gx *= np.expand_dims(g * total, 1)
@@ -96,7 +103,7 @@ class CrossEntropy(Function):
             np.put_along_axis(gx, idx, at_target, 1)
             if s:
                 gx -= (s / n_classes) * w_all * np.expand_dims(g, 1)
-        return gx.astype(ctx.exp.dtype, copy=False), None, None, None, None
+        return gx.astype(ctx.exp.dtype, copy=False), None, None, None, None, None
 
     @staticmethod
     def _recorded_backward(ctx: Any, grad: Tensor) -> Tensor:

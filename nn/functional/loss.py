@@ -276,12 +276,12 @@ def cross_entropy(
     t = _indices(op, target, expected, input).reshape(x.shape[:1] + x.shape[2:])
     _check_range(op, t, n_classes, ignore_index)
     w = _class_weight(op, weight, n_classes, x)
-    loss = CrossEntropy.apply(x, t, w, int(ignore_index), s)
-    if input.ndim == 1:
-        loss = loss.reshape(())
-    if reduction == "mean":
-        return loss.sum() / _weight_total(t, w, ignore_index)
-    return _reduce(loss, reduction)
+    if reduction == "none":
+        loss = CrossEntropy.apply(x, t, w, int(ignore_index), s, None)
+        return loss.reshape(()) if input.ndim == 1 else loss
+    # the reduction inside the fused node: sum(l) / divisor, as loss.sum() / divisor would be
+    divisor = _weight_total(t, w, ignore_index) if reduction == "mean" else 1.0
+    return CrossEntropy.apply(x, t, w, int(ignore_index), s, divisor)
 
 
 def _cross_entropy_probs(

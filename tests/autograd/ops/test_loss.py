@@ -49,7 +49,7 @@ def ce_args(draw: Any) -> dict[str, Any]:
 def fused(
     x: Tensor, target: np.ndarray, weight: Any, ignore_index: int, smoothing: float
 ) -> Tensor:
-    return CrossEntropy.apply(x, target, weight, ignore_index, smoothing)
+    return CrossEntropy.apply(x, target, weight, ignore_index, smoothing, None)
 
 
 def composite(
@@ -90,6 +90,14 @@ def _cross_entropy_mean(draw: Any) -> tuple[Any, tuple[Any, ...]]:
     return lambda x: fused(x, t, w, ii, a["smoothing"]).sum() / total, (a["x"],)
 
 
+def _cross_entropy_reduced(draw: Any) -> tuple[Any, tuple[Any, ...]]:
+    """The reduction inside the node (a divisor): what F.cross_entropy records."""
+    a = draw(ce_args())
+    t, w, ii, s = a["target"], a["weight"], a["ignore_index"], a["smoothing"]
+    divisor = draw(st.sampled_from([1.0, 3.0, float(t.size)]))
+    return lambda x: CrossEntropy.apply(x, t, w, ii, s, divisor), (a["x"],)
+
+
 def _bce(draw: Any) -> tuple[Any, tuple[Any, ...]]:
     shape = draw(st.sampled_from([(), (3,), (2, 3), (4, 1, 2)]))
     x = leaf(draw, shape, uniform(0.05, 0.95))
@@ -108,6 +116,7 @@ def _bce_input_only(draw: Any) -> tuple[Any, tuple[Any, ...]]:
 OPS: list[Row] = [
     Row("cross_entropy (fused, per sample)", (CrossEntropy,), _cross_entropy),
     Row("cross_entropy (fused, weighted mean)", (CrossEntropy,), _cross_entropy_mean),
+    Row("cross_entropy (reduced in the node)", (CrossEntropy,), _cross_entropy_reduced),
     Row("binary_cross_entropy wrt input and target", (BinaryCrossEntropy,), _bce),
     Row("binary_cross_entropy wrt input, 0/1 targets", (BinaryCrossEntropy,), _bce_input_only),
 ]
@@ -149,6 +158,20 @@ def test_unrecorded_backward_equals_composite(a, seed):
     (got,) = autograd.grad(fused(x, *args), x, g)
     (want,) = autograd.grad(composite(x, *args), x, g)
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@given(a=ce_args(), divisor=st.sampled_from([1.0, 3.0, 0.0]))
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_reduced_in_the_node_equals_sum_over_divisor(a, divisor, create_graph):
+    """Value and gradient bit for bit those of fused(...).sum() / divisor (0 / 0 is nan)."""
+    x = a["x"]
+    args = (a["target"], a["weight"], a["ignore_index"], a["smoothing"])
+    got = CrossEntropy.apply(x, *args, divisor)
+    want = fused(x, *args).sum() / divisor
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    (g1,) = autograd.grad(got, x, create_graph=create_graph)
+    (g2,) = autograd.grad(want, x, create_graph=create_graph)
+    np.testing.assert_array_equal(g1.numpy(), g2.numpy())
 
 
 def _ce_numpy(x: np.ndarray, t: np.ndarray, w: Any, ii: int, s: float) -> np.ndarray:
