@@ -107,12 +107,14 @@ class Optimizer:
         if closure is not None:
             with autograd.enable_grad():
                 loss = closure()
+        label = f"{type(self).__name__}.step"
         with autograd.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
-                    if p.grad is None:
+                    g = p.grad
+                    if g is None:
                         continue
-                    grad = p.grad.data
+                    grad = g.data
                     if grad.shape != p.shape:
                         raise RuntimeError(
                             f"{type(self).__name__}.step: a parameter of shape {p.shape} has a "
@@ -126,7 +128,7 @@ class Optimizer:
                     self.update_one(p.data, grad, state, group)
                     if state:  # SGD without momentum keeps no state, and shows none
                         self.state[p] = state
-                    p._bump(f"{type(self).__name__}.step")
+                    p._bump(label)
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:
