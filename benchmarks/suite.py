@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import cnn, digits, engine, graph, mlp, norm
-from ._timing import Config, Row, torch
+from ._timing import Config, Row, malloc_mode, torch
 
 BENCHMARKS: dict[str, Callable[[Config], list[Row]]] = {
     "chain10": engine.bench_chain10,
@@ -37,6 +37,7 @@ def environment(threads: int) -> dict[str, Any]:
         "torch": torch.__version__ if torch is not None else None,
         "threads": threads,
         "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "malloc": malloc_mode(),
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -52,6 +53,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--threads", type=int, default=2, help="BLAS/OpenMP/torch threads (default 2)"
     )
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between blocks")
+    parser.add_argument(
+        "--malloc-keep",
+        action="store_true",
+        help="keep freed memory in glibc's heap (no page faults on every step; RSS stays high)",
+    )
     return parser.parse_args(argv)
 
 
@@ -118,6 +124,7 @@ def table(rows: list[Row], env: dict[str, Any], quick: bool) -> str:
     lines = [
         f"machine: {env['machine']}; python {env['python']}, numpy {env['numpy']}, "
         f"torch {env['torch'] or 'not installed'}; {env['threads']} threads; {env['date']}"
+        + ("; malloc keep (--malloc-keep)" if env.get("malloc") == "keep" else "")
         + ("; QUICK MODE (smoke test, not a measurement)" if quick else ""),
         "",
         "| benchmark | unit | ours | numpy | torch | ours/numpy | ours/torch | goal | holds |",
