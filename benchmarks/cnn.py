@@ -108,16 +108,19 @@ OFFSETS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 def _relu_pool(h: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """ReLU then 2x2 max pool from four strided views; returns the output and, per window
-    offset, the mask routing the gradient back (the first maximum wins, ReLU folded in)."""
-    a = np.maximum(h, 0)
-    views = [a[:, :, i::2, j::2] for i, j in OFFSETS]
+    offset, the mask routing the gradient back (the first maximum wins, ReLU folded in).
+
+    max(relu(v)) == relu(max(v)), so the ReLU runs on the pooled quarter: the same output and
+    masks (a window whose max is <= 0 gets no gradient) without a full-size pass."""
+    views = [h[:, :, i::2, j::2] for i, j in OFFSETS]
     y = np.maximum(np.maximum(views[0], views[1]), np.maximum(views[2], views[3]))
-    masks, taken = [], y <= 0  # positions at 0 get no gradient (ReLU)
+    masks, taken = [], y <= 0  # positions at 0 after the ReLU get no gradient
     for v in views:
         m = v == y
         m &= ~taken
         taken |= m
         masks.append(m)
+    np.maximum(y, 0, out=y)
     return y, masks
 
 
