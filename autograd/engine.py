@@ -269,12 +269,14 @@ def _execute(
                             _accumulate(fn, g, create_graph, stored)
                 continue
             nexts = fn.next_functions
+            # Our ops' formulas give each input its own shape; a user's are checked.
+            trusted = fn._raw_backward
             if fast and fn._extra is None:  # the common case, inline
                 g = buffers.pop(fn, None)
                 grads_in = None
                 if g is not None:
                     gshape = g.shape
-                    if raw and not fn._raw_backward:
+                    if raw and not trusted:
                         g = Tensor._make(g)
                     grads_in = fn.backward(fn, g)
                     if type(grads_in) is not tuple:
@@ -294,8 +296,6 @@ def _execute(
                 grads_in = (None,) * len(nexts)
             elif len(grads_in) != len(nexts):
                 _bad_count(fn, len(grads_in))
-            # Our ops' formulas give each input its own shape; a user's are checked.
-            check = not fn._raw_backward
             shapes = fn._in_shapes
             nrs = fn._next_nr
             i = -1
@@ -312,7 +312,7 @@ def _execute(
                     if shapes is not None:
                         if gi.shape != shapes[i]:
                             gi = _sum_to(fn, i, gi, shapes[i])
-                    elif check and gi.shape != gshape:
+                    elif not trusted and gi.shape != gshape:
                         _bad_shape(fn, i, gi.shape, gshape)
                     if anomaly:
                         _check_finite(fn, i, gi)

@@ -388,32 +388,40 @@ class Function:
     @classmethod
     def _apply2(cls, a: Any, b: Any) -> Tensor:
         """``apply`` for the binary operators (one or both arguments Tensors, the other a
-        number or an array), with the loops over arguments unrolled."""
+        number or an array, both already of the result dtype), with the loops over arguments
+        unrolled."""
         ta = isinstance(a, Tensor)
         tb = isinstance(b, Tensor)
         ad = a.data if ta else a
         bd = b.data if tb else b
         ra = ta and a.requires_grad
         rb = tb and b.requires_grad
-        if (ra or rb) and state.grad_enabled:
-            RECORDED[0] += 1
-            if RECORDED[0] == _GraphGC.relax_at:
-                _GraphGC.relax()
-            ctx = _new(cls)
-            ctx._saved = None
-            ctx._extra = None
-            na = nb = None
-            if ra:
-                fn = a.grad_fn
-                na = a if fn is None else fn
-            if rb:
-                fn = b.grad_fn
-                nb = b if fn is None else fn
-            ctx.next_functions = (na, nb)
-        elif cls._fast_ctx:
-            ctx = _NO_RECORD
-        else:
-            return cls.apply(a, b)
+        if not ((ra or rb) and state.grad_enabled):
+            if not cls._fast_ctx:
+                return cls.apply(a, b)
+            token = _set_errstate(_IGNORE)
+            try:
+                out = cls.forward(_NO_RECORD, ad, bd)
+            except ValueError as e:
+                raise ValueError(_shape_message(cls, e, [ad, bd])) from None
+            finally:
+                _reset_errstate(token)
+            return _make(out if type(out) is np.ndarray else np.asarray(out))
+        RECORDED[0] += 1
+        if RECORDED[0] == _GraphGC.relax_at:
+            _GraphGC.relax()
+        ctx = _new(cls)
+        ctx._saved = None
+        ctx._extra = None
+        ctx._saved_ver = None
+        na = nb = None
+        if ra:
+            fn = a.grad_fn
+            na = a if fn is None else fn
+        if rb:
+            fn = b.grad_fn
+            nb = b if fn is None else fn
+        ctx.next_functions = (na, nb)
         token = _set_errstate(_IGNORE)
         try:
             out = raw = cls.forward(ctx, ad, bd)
@@ -422,9 +430,8 @@ class Function:
         finally:
             _reset_errstate(token)
         if type(out) is not np.ndarray:
-            out = out.data if isinstance(out, Tensor) else np.asarray(out)
-        if ctx is _NO_RECORD or out.dtype.kind not in "fc":
-            return _make(out)
+            out = np.asarray(out)
+        # A floating output: an input that requires grad is floating, the other has its dtype.
         t = _make(out, ctx)
         nra = a._output_nr if ra else 0
         nrb = b._output_nr if rb else 0
@@ -437,11 +444,22 @@ class Function:
             )
         else:
             ctx._in_shapes = None
-        ctx._saved_ver = None
-        if ctx._saved:
-            box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
-            if box is not None:
-                t._version = box
+        saved = ctx._saved
+        if saved:
+            if (
+                len(saved) == 2
+                and saved[0] is ad
+                and saved[1] is bd
+                and (not ta or a._version is None)
+                and (not tb or b._version is None)
+            ):  # (a, b), as Mul and Div save: nothing to look up
+                ctx._saved_raw = saved
+                ctx._epoch = EPOCH[0]
+                ctx._saved = (a, b)
+            else:
+                box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
+                if box is not None:
+                    t._version = box
         if state.anomaly:
             _trace(ctx)
         return t
