@@ -334,7 +334,7 @@ def _execute(
             _reset_errstate(token)
         if gc_was_on:
             gc.enable()
-        _GraphGC.restore()
+        _GraphGC.backward_done()
     return captured
 
 

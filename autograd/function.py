@@ -57,8 +57,10 @@ class _GraphGC:
     of 10^5 ops, full collections double the time of the forward pass (more when big
     libraries are loaded). Once ``relax_at`` nodes have been recorded since the last
     backward, the oldest generation's threshold is raised (young generations are collected
-    as before, and full collections still happen, just far less often); the end of the next
-    backward restores it.
+    as before, and full collections still happen, just far less often). It stays raised
+    while backward passes keep running over big graphs (restoring it after each would only
+    defer the same full collection to the start of the next graph) and is restored by the
+    first backward over a small one.
     """
 
     relax_at = 1_000
@@ -73,8 +75,15 @@ class _GraphGC:
             gc.set_threshold(t0, t1, cls.relaxed_threshold)
 
     @classmethod
-    def restore(cls) -> None:
+    def backward_done(cls) -> None:
+        """Called at the end of every backward pass."""
+        big = RECORDED[0] >= cls.relax_at
         RECORDED[0] = 0
+        if not big:
+            cls.restore()
+
+    @classmethod
+    def restore(cls) -> None:
         if cls.saved_threshold is not None:
             t0, t1, t2 = gc.get_threshold()
             if t2 == cls.relaxed_threshold:  # unless someone set their own since

@@ -337,20 +337,28 @@ def test_gradients_flow_as_arrays_without_create_graph_and_as_tensors_with_it():
     np.testing.assert_allclose(g.data, [2.0, 2.0])
 
 
-def test_gc_threshold_is_relaxed_while_a_big_graph_is_built_and_restored_by_backward():
+def test_gc_threshold_is_relaxed_while_big_graphs_are_built_and_restored_after_a_small_one():
     from autograd.function import _GraphGC
 
     before = gc.get_threshold()
-    x = t64([1.0])
-    y = x
-    for _ in range(_GraphGC.relax_at + 10):
-        y = y * 1.0
+
+    def chain(n):
+        x = t64([1.0])
+        y = x
+        for _ in range(n):
+            y = y * 1.0
+        return x, y.sum()
+
+    x, loss = chain(_GraphGC.relax_at + 10)
     relaxed = gc.get_threshold()
     assert relaxed[2] == max(before[2], _GraphGC.relaxed_threshold)
     assert relaxed[:2] == before[:2]  # young generations are collected as before
-    y.sum().backward()
-    assert gc.get_threshold() == before
+    loss.backward()
     np.testing.assert_allclose(x.grad.data, [1.0])
+    assert gc.get_threshold() == relaxed  # big graphs keep coming: stays relaxed
+    x, loss = chain(10)
+    loss.backward()
+    assert gc.get_threshold() == before  # a small graph's backward restores it
 
 
 def test_gc_threshold_a_user_set_meanwhile_is_kept():
@@ -364,6 +372,7 @@ def test_gc_threshold_a_user_set_meanwhile_is_kept():
             y = y * 1.0
         gc.set_threshold(before[0], before[1], 50)
         y.sum().backward()
+        (x * 1.0).sum().backward()  # a small graph: the plan would restore now
         assert gc.get_threshold()[2] == 50
     finally:
         gc.set_threshold(*before)
