@@ -294,7 +294,7 @@ def _execute(
                             observe(fn, gs, grads_in)
             if grads_in is None:  # no gradient reached this node: only count it as run
                 grads_in = (None,) * len(nexts)
-            elif len(grads_in) != len(nexts):
+            elif not trusted and len(grads_in) != len(nexts):
                 _bad_count(fn, len(grads_in))
             shapes = fn._in_shapes
             nrs = fn._next_nr
