@@ -15,7 +15,8 @@ from ._timing import Config, Row, check_close, median_time, rss_mb, torch
 X0 = np.array([0.1, 0.2, 0.3, 0.4], dtype=np.float32)
 
 
-def chain10_autograd() -> np.ndarray:
+def chain10_forward() -> tuple[autograd.Tensor, autograd.Tensor]:
+    """The chain's forward pass: the leaf and the summed output."""
     x = autograd.tensor(X0, requires_grad=True)
     y = x * 1.5
     y = y + 0.5
@@ -26,7 +27,12 @@ def chain10_autograd() -> np.ndarray:
     y = y / 2.0
     y = y.tanh()
     y = y * x
-    y.sum().backward()
+    return x, y.sum()
+
+
+def chain10_autograd() -> np.ndarray:
+    x, loss = chain10_forward()
+    loss.backward()
     return x.grad.data
 
 

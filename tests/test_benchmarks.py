@@ -30,3 +30,20 @@ def test_quick_suite_runs_and_reports_every_benchmark() -> None:
             assert numbers, f"{name}: {row['name']} has no numbers"
             assert all(isinstance(v, int | float) for v in numbers), row
     assert result["environment"]["threads"] == 2
+
+
+def test_engine_profile_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.profile_engine", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [
+        line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    assert len(lines) == 1 + 12  # the header and every figure
+    assert all(float(line.split("|")[2]) > 0 for line in lines[1:])
