@@ -276,9 +276,18 @@ def _execute(
                 grads_in = None
                 if g is not None:
                     gshape = g.shape
-                    if raw and not trusted:
-                        g = Tensor._make(g)
-                    grads_in = fn.backward(fn, g)
+                    if not raw:
+                        grads_in = fn.backward(fn, g)
+                    elif not trusted:
+                        grads_in = fn.backward(fn, Tensor._make(g))
+                    elif fn._grad_inplace:
+                        state.grad_owned = _owned(g)
+                        try:
+                            grads_in = fn.backward(fn, g)
+                        finally:
+                            state.grad_owned = False
+                    else:
+                        grads_in = fn.backward(fn, g)
                     if type(grads_in) is not tuple:
                         grads_in = _as_tuple(fn, grads_in)
             else:
@@ -528,8 +537,19 @@ def _accumulate_raw(leaf: Tensor, g: np.ndarray, stored: set[int]) -> None:
     leaf.grad = Tensor._make(g)
 
 
+def _owned(g: Any) -> bool:
+    """Is ``g``, just popped from the buffers, an array nothing but the engine holds?"""
+    return (
+        type(g) is np.ndarray
+        and g.base is None
+        and g.flags.writeable
+        and sys.getrefcount(g) <= _OWN_REFS  # a local of _execute's, and this call's
+    )
+
+
 def _own_refs() -> int:
-    """The references to a gradient that only the engine holds, as seen in _accumulate_raw:
+    """The references to a gradient that only the engine holds, as seen in _accumulate_raw
+    and _owned (a local of _execute's, the callee's parameter, getrefcount's argument):
     measured on this interpreter rather than assumed."""
     probe = {0: np.zeros(1)}
     seen: list[int] = []

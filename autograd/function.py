@@ -174,6 +174,10 @@ class Function:
     # backward is wanted (create_graph=False), the engine runs it on arrays: no Tensor per
     # intermediate, the way hand-written NumPy would.
     _raw_backward = False
+    # A raw backward that may write its result into the gradient array it is given, when the
+    # engine says nothing else holds that array (``state.grad_owned``): one full-size array
+    # less per call (ReLU's backward on a conv activation).
+    _grad_inplace = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -16,6 +16,9 @@ class _State(threading.local):
     # Set by the engine while a backward without create_graph runs: ops whose backward works
     # on NumPy arrays (``Function._raw_backward``) get arrays from ``saved_tensors``.
     raw: bool = False
+    # Set by the engine around the backward of an op with ``Function._grad_inplace`` when the
+    # gradient array it passes is the engine's own buffer, held by nothing else.
+    grad_owned: bool = False
 
 
 state = _State()

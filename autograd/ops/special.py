@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..grad_mode import state
 from ..tensor import Tensor, where
 
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
@@ -152,6 +153,7 @@ class Relu(Function):
 
     __slots__ = ()
     _raw_backward = True  # an operator and a comparison: the same on arrays and Tensors
+    _grad_inplace = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -162,6 +164,8 @@ class Relu(Function):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Tensor) -> Any:
+    def backward(ctx: Any, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
+        if state.grad_owned:  # the engine's own buffer: the product goes into it
+            return np.multiply(grad, out > 0, out=grad)
         return grad * (out > 0)

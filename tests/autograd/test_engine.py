@@ -376,3 +376,59 @@ def test_gc_threshold_a_user_set_meanwhile_is_kept():
         assert gc.get_threshold()[2] == 50
     finally:
         gc.set_threshold(*before)
+
+
+def _owned_spy():
+    """A raw op that records whether the engine handed it a gradient buffer of its own."""
+    from autograd.grad_mode import state
+
+    seen = []
+
+    class Spy(autograd.Function):
+        _raw_backward = True
+        _grad_inplace = True
+
+        @staticmethod
+        def forward(ctx, x):
+            return x.copy()
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(state.grad_owned)
+            if state.grad_owned:
+                grad *= 10.0  # allowed: nothing else holds it
+                return grad
+            return grad * 10.0
+
+    return Spy, seen
+
+
+def test_a_gradient_buffer_is_handed_over_only_when_nothing_else_holds_it():
+    Spy, seen = _owned_spy()
+    x = t64([1.0, 2.0])
+    (Spy.apply(x * 3.0) * 2.0).sum().backward()  # Mul's backward makes a fresh array
+    assert seen == [True]
+    np.testing.assert_allclose(x.grad.data, [60.0, 60.0])
+
+    seen.clear()
+    a, b = t64([1.0]), t64([2.0])
+    # Mul makes a fresh array; Add gives both Spies that same array
+    ((Spy.apply(a * 1.0) + Spy.apply(b * 1.0)) * 1.0).sum().backward()
+    assert seen == [False, True]  # the first sees the other's reference, the second not
+    np.testing.assert_allclose(a.grad.data, [10.0])
+    np.testing.assert_allclose(b.grad.data, [10.0])
+
+    seen.clear()
+    g = np.ones(2)
+    x = t64([1.0, 2.0])
+    Spy.apply(x * 1.0).backward(autograd.tensor(g))  # the caller's gradient
+    assert seen == [False]
+    np.testing.assert_allclose(g, [1.0, 1.0])
+
+
+def test_relu_backward_in_place_gives_the_same_gradients():
+    x1 = t64([-1.0, 0.5, 2.0])
+    x2 = t64([3.0, -2.0, 0.0])
+    (x1.relu() * 2.0 + x2.relu() * 3.0).relu().sum().backward()
+    np.testing.assert_allclose(x1.grad.data, [0.0, 2.0, 2.0])
+    np.testing.assert_allclose(x2.grad.data, [3.0, 0.0, 0.0])
