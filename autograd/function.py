@@ -317,12 +317,7 @@ class Function:
                 arrays.append(a)
             nexts.append(None)
         if record and state.grad_enabled:
-            RECORDED[0] += 1
-            if RECORDED[0] == _GraphGC.relax_at:
-                _GraphGC.relax()
-            ctx = _new(cls)
-            ctx._saved = None
-            ctx._extra = None
+            ctx = _new_node(cls)
             ctx.next_functions = tuple(nexts)
         elif cls._fast_ctx:
             record = False
@@ -361,12 +356,7 @@ class Function:
         """``apply`` for one Tensor argument followed by constants (the unary math methods,
         reductions, reshapes): the same steps, with the loops over arguments unrolled."""
         if x.requires_grad and state.grad_enabled:
-            RECORDED[0] += 1
-            if RECORDED[0] == _GraphGC.relax_at:
-                _GraphGC.relax()
-            ctx = _new(cls)
-            ctx._saved = None
-            ctx._extra = None
+            ctx = _new_node(cls)
             fn = x.grad_fn
             ctx.next_functions = (x if fn is None else fn,) + (None,) * len(rest)
         elif cls._fast_ctx:
@@ -422,13 +412,7 @@ class Function:
             finally:
                 _reset_errstate(token)
             return _make(out if type(out) is np.ndarray else np.asarray(out))
-        RECORDED[0] += 1
-        if RECORDED[0] == _GraphGC.relax_at:
-            _GraphGC.relax()
-        ctx = _new(cls)
-        ctx._saved = None
-        ctx._extra = None
-        ctx._saved_ver = None
+        ctx = _new_node(cls)
         na = nb = None
         if ra:
             fn = a.grad_fn
@@ -641,6 +625,18 @@ def _shape_message(cls: type[Function], e: ValueError, arrays: list[Any]) -> str
 
 
 _new = object.__new__
+
+
+def _new_node(cls: type[Function]) -> Any:
+    """A node of ``cls`` being recorded, counted for the GC plan (see _GraphGC)."""
+    n = RECORDED[0] = RECORDED[0] + 1
+    if n == _GraphGC.relax_at:
+        _GraphGC.relax()
+    ctx = _new(cls)
+    ctx._saved = None
+    ctx._saved_ver = None
+    ctx._extra = None
+    return ctx
 
 
 class _NoRecord:

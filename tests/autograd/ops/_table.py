@@ -7,8 +7,10 @@ row: gradcheck, gradgradcheck, and that the named primitives really are in the g
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,6 +38,25 @@ class Row(NamedTuple):
 
 def ids(table: Sequence[Row]) -> list[str]:
     return [row.name for row in table]
+
+
+# The test files beside the tables that run over them rather than hold one.
+NOT_TABLES = ("test_coverage.py", "test_unrecorded.py", "test_float32.py")
+
+
+def all_rows(prefix: str) -> list[Row]:
+    """Every row of every derivative table beside this file, each table module loaded afresh
+    under a name starting with ``prefix`` (so a property over all ops can reuse the rows)."""
+    rows: list[Row] = []
+    for path in sorted(Path(__file__).resolve().parent.glob("test_*.py")):
+        if path.name in NOT_TABLES:
+            continue
+        spec = importlib.util.spec_from_file_location(f"{prefix}{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        rows.extend(getattr(module, "OPS", []))
+    return rows
 
 
 # -- shapes and values ------------------------------------------------------------------------

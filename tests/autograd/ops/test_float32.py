@@ -14,11 +14,9 @@ float32 network end to end.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,8 +28,9 @@ import autograd
 import nn
 import nn.functional as F
 from autograd import Tensor
+from tests.autograd.ops._table import all_rows
+from tests.autograd.ops.test_elementwise import BINARY
 
-HERE = Path(__file__).resolve().parent
 F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 
@@ -39,20 +38,7 @@ F64 = np.dtype(np.float64)
 # -- every table row, in float32 ---------------------------------------------------------------
 
 
-def _rows() -> list[Any]:
-    rows = []
-    for path in sorted(HERE.glob("test_*.py")):
-        if path.name in (Path(__file__).name, "test_coverage.py", "test_unrecorded.py"):
-            continue
-        spec = importlib.util.spec_from_file_location(f"_float32_{path.stem}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        rows.extend(getattr(module, "OPS", []))
-    return rows
-
-
-ROWS = _rows()
+ROWS = all_rows("_float32_")
 
 # rows whose output dtype is not the input's by design
 OUTPUT_DTYPE = {"cast float32->float64": F64}
@@ -141,13 +127,7 @@ OTHERS: list[tuple[str, Callable[[], Any]]] = [
 ]
 
 ARITHMETIC: list[tuple[str, Callable[[Any, Any], Any]]] = [
-    ("+", lambda a, b: a + b),
-    ("-", lambda a, b: a - b),
-    ("*", lambda a, b: a * b),
-    ("/", lambda a, b: a / b),
-    ("**", lambda a, b: a**b),
-    ("maximum", lambda a, b: autograd.maximum(a, b)),
-    ("minimum", lambda a, b: autograd.minimum(a, b)),
+    *BINARY,  # + - * / ** maximum minimum, as the elementwise table's dtype tests use them
     ("where(x > 1, x, other)", lambda a, b: autograd.where(_gt1(a, b), a, b)),
     ("clamp(min=other)", lambda a, b: _clamp(a, b, "min")),
     ("clamp(max=other)", lambda a, b: _clamp(a, b, "max")),

@@ -3,8 +3,6 @@ it gives when recorded: the ops' fast path with a shared do-nothing ctx is cover
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,24 +12,9 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Tensor
+from tests.autograd.ops._table import all_rows
 
-HERE = Path(__file__).resolve().parent
-
-
-def _rows() -> list[Any]:
-    rows = []
-    for path in sorted(HERE.glob("test_*.py")):
-        if path.name in (Path(__file__).name, "test_coverage.py"):
-            continue
-        spec = importlib.util.spec_from_file_location(f"_unrecorded_{path.stem}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        rows.extend(getattr(module, "OPS", []))
-    return rows
-
-
-ROWS = _rows()
+ROWS = all_rows("_unrecorded_")
 
 
 def _values(out: Any) -> list[np.ndarray]:
