@@ -11,16 +11,22 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {"chain10", "mlp", "cnn", "batchnorm", "chain100k", "digits", "graph"}
 
 
-def test_quick_suite_runs_and_reports_every_benchmark() -> None:
+def _run_module(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python -m <args>`` from the project root; fails the test on a non-zero exit."""
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--json"],
+        [sys.executable, "-m", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def test_quick_suite_runs_and_reports_every_benchmark() -> None:
+    proc = _run_module("benchmarks", "--quick", "--json", timeout=300)
     result = json.loads(proc.stdout)
     assert set(result["benchmarks"]) == EXPECTED
     for name, rows in result["benchmarks"].items():
@@ -33,15 +39,7 @@ def test_quick_suite_runs_and_reports_every_benchmark() -> None:
 
 
 def test_engine_profile_runs() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.profile_engine", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = _run_module("benchmarks.profile_engine", "--quick", timeout=120)
     lines = [
         line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line
     ]
