@@ -509,13 +509,16 @@ class Function:
                     nrs = nrs or [0] * len(args)
                     nrs[i] = a._output_nr
                 if shapes is None and arrays[i].shape != out_shape:
-                    shapes = tuple(x.shape if isinstance(x, np.ndarray) else None for x in arrays)
+                    shapes = tuple([x.shape if isinstance(x, np.ndarray) else None for x in arrays])
         ctx._next_nr = _NO_NR if nrs is None else tuple(nrs)
         ctx._in_shapes = shapes
         ctx._saved_ver = None
         box = None
         if ctx._saved:
-            box = _pack_saved(ctx, args, arrays, outs[0], raws[0], outs, raws)
+            if len(outs) == 1:
+                box = _pack_saved(ctx, args, arrays, outs[0], raws[0])
+            else:
+                box = _pack_saved(ctx, args, arrays, outs[0], raws[0], outs, raws)
         if state.anomaly:
             _trace(ctx)
         return box
@@ -532,42 +535,42 @@ def _pack_saved(
 ) -> list[Any] | None:
     """Replace what forward saved: an output by a ``SavedOutput`` (no reference cycle), an
     input array by its Tensor (with its version, checked when backward unpacks it).
+    ``out``/``raw`` is output 0 (as an array, and as forward returned it); ``outs``/``raws``
+    are all of them when there are several.
 
     Returns the version counter to give the outputs when the node saved one of them.
     """
+    saved = ctx._saved
+    ctx._saved_raw = saved
+    ctx._epoch = EPOCH[0]
     box = None
     packed: list[Any] = []
     vers: list[int] | None = None
     k = -1
-    ctx._saved_raw = ctx._saved
-    ctx._epoch = EPOCH[0]
-    for s in ctx._saved:
+    for s in saved:
         k += 1
         if type(s) is np.ndarray or isinstance(s, np.generic):
-            if outs is None:
-                if s is out or s is raw:
+            if s is out or s is raw:
+                box = box or [0, ""]
+                packed.append(SavedOutput(out, 0, box))
+                continue
+            if outs is not None and raws is not None:
+                j = next((j for j in range(1, len(outs)) if s is outs[j] or s is raws[j]), 0)
+                if j:
                     box = box or [0, ""]
-                    s = SavedOutput(out, 0, box)
-                    packed.append(s)
+                    packed.append(SavedOutput(outs[j], j, box))
                     continue
-            else:
-                for j, o in enumerate(outs):
-                    if s is o or s is raws[j]:  # type: ignore[index]
-                        box = box or [0, ""]
-                        s = SavedOutput(o, j, box)
-                        break
-                if type(s) is SavedOutput:
-                    packed.append(s)
-                    continue
-            i = -1
+            i = 0
             for arr in arrays:
-                i += 1
                 if s is arr:
                     s = args[i]
                     break
-        if isinstance(s, Tensor) and s._version is not None and s._version[0]:
-            vers = vers or [0] * len(ctx._saved)
-            vers[k] = s._version[0]
+                i += 1
+        if isinstance(s, Tensor):
+            v = s._version
+            if v is not None and v[0]:
+                vers = vers or [0] * len(saved)
+                vers[k] = v[0]
         packed.append(s)
     ctx._saved = tuple(packed)
     ctx._saved_ver = None if vers is None else tuple(vers)
