@@ -16,6 +16,7 @@ class MatMul(Function):
     """z = a @ b;  da = grad @ b^T, db = a^T @ grad (1-D operands promoted, then squeezed)"""
 
     __slots__ = ()
+    _raw_backward = True  # @, .mT, [..., None] and .squeeze: the same on arrays and Tensors
 
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -44,14 +45,14 @@ class MatMul(Function):
             gb = grad * a if nb is not None else None
         elif a.ndim == 1:
             if na is not None:
-                ga = (grad.unsqueeze(-2) @ b.mT).squeeze(-2)
+                ga = (grad[..., None, :] @ b.mT).squeeze(-2)
             if nb is not None:
-                gb = a.unsqueeze(-1) @ grad.unsqueeze(-2)
+                gb = a[..., None] @ grad[..., None, :]
         elif b.ndim == 1:
             if na is not None:
-                ga = grad.unsqueeze(-1) @ b.unsqueeze(-2)
+                ga = grad[..., None] @ b[..., None, :]
             if nb is not None:
-                gb = (a.mT @ grad.unsqueeze(-1)).squeeze(-1)
+                gb = (a.mT @ grad[..., None]).squeeze(-1)
         else:
             ga = grad @ b.mT if na is not None else None
             gb = a.mT @ grad if nb is not None else None

@@ -10,7 +10,8 @@ import numpy as np
 
 from ..function import Function
 from ..grad_mode import state
-from ..tensor import Tensor, where
+from ..tensor import Tensor
+from .elementwise import Exp, Where
 
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
 # as in his CALERF (Netlib specfun): max relative error near 1e-16 in float64 on each interval.
@@ -115,6 +116,7 @@ class Erf(Function):
     """y = erf(x);  dx = grad * 2 / sqrt(pi) * exp(-x**2)"""
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
@@ -125,13 +127,14 @@ class Erf(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (x,) = ctx.saved_tensors
-        return grad * (-(x * x)).exp() * _TWO_OVER_SQRT_PI
+        return grad * Exp._fwd(-(x * x)) * _TWO_OVER_SQRT_PI
 
 
 class Heaviside(Function):
     """y = 0 for x < 0, values for x == 0, 1 for x > 0;  dx = 0, dvalues = grad where x == 0"""
 
     __slots__ = ("at_zero",)
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, values: Any) -> np.ndarray:
@@ -144,7 +147,7 @@ class Heaviside(Function):
         # The step is flat almost everywhere: a zero gradient (not None) keeps the input in
         # the graph, so a perceptron built on it trains nothing rather than failing.
         gx = grad * 0.0 if nx is not None else None
-        gv = where(ctx.at_zero, grad, 0.0) if nv is not None else None
+        gv = Where._fwd(ctx.at_zero, grad, 0.0) if nv is not None else None
         return gx, gv
 
 
