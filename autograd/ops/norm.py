@@ -38,6 +38,7 @@ class BatchNorm(Function):
     """
 
     __slots__ = ("xhat", "invstd", "eps")
+    _raw_backward = True  # arrays get their own in-place path below
 
     @staticmethod
     def forward(
@@ -64,6 +65,8 @@ class BatchNorm(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, weight = ctx.saved_tensors
+        if not isinstance(grad, Tensor):  # a raw backward: arrays, one full-size temporary
+            return _backward_arrays(ctx, grad, weight)
         axes = (0,) + tuple(range(2, x.ndim))
         shape = _channel_shape(x)
         n = x.data.size // x.shape[1]
@@ -89,3 +92,26 @@ class BatchNorm(Function):
         if nb is not None:
             gb = gsum.reshape(x.shape[1])
         return gx, None, None, gw, gb, None
+
+
+def _backward_arrays(ctx: Any, grad: np.ndarray, weight: np.ndarray | None) -> tuple[Any, ...]:
+    """BatchNorm's backward on arrays, from the saved xhat and 1/std: the same formula as
+    the Tensor path, arranged as dx = w/std * (grad - (mean(grad) + xhat * mean(grad * xhat)))
+    with the reductions as einsum and every full-size step in place."""
+    xhat, invstd = ctx.xhat, ctx.invstd
+    nx, _, _, nw, nb = ctx.next_functions[:5]
+    shape = invstd.shape
+    dims = list(range(grad.ndim))
+    gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
+    gw = None
+    if nx is not None or nw is not None:
+        gw = np.einsum(grad, dims, xhat, dims, [1], optimize=True)
+    gx = None
+    if nx is not None:
+        assert gw is not None
+        gx = xhat * gw.reshape(shape)
+        gx += gb.reshape(shape)
+        gx *= grad.dtype.type(-shape[1] / grad.size)
+        gx += grad
+        gx *= invstd if weight is None else invstd * weight.reshape(shape)
+    return gx, None, None, (gw if nw is not None else None), (gb if nb is not None else None), None
