@@ -9,6 +9,7 @@ import numpy as np
 from ..function import Function
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, where
+from .elementwise import Clamp, Log, Log1p
 from .reduce import _stable_max
 
 
@@ -150,6 +151,7 @@ class BinaryCrossEntropy(Function):
     """
 
     __slots__ = ()
+    _raw_backward = True
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -162,6 +164,6 @@ class BinaryCrossEntropy(Function):
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, t = ctx.saved_tensors
         nx, nt = ctx.next_functions[:2]
-        gx = grad * (x - t) / (x * (1 - x)).clamp(min=1e-12) if nx is not None else None
-        gt = grad * ((-x).log1p() - x.log()) if nt is not None else None
+        gx = grad * (x - t) / Clamp._fwd(x * (1 - x), 1e-12, None) if nx is not None else None
+        gt = grad * (Log1p._fwd(-x) - Log._fwd(x)) if nt is not None else None
         return gx, gt
