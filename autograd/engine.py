@@ -526,30 +526,26 @@ def _accumulate_raw(leaf: Tensor, g: np.ndarray, stored: set[int]) -> None:
         else:
             leaf.grad = Tensor._make(od + g)
         return
-    if (
-        g.base is not None
-        or not g.flags.writeable
-        or id(g) in stored
-        or sys.getrefcount(g) > _OWN_REFS
-    ):
+    if id(g) in stored or not _owned(g, frames=2):
         g = g.copy()
     stored.add(id(g))
     leaf.grad = Tensor._make(g)
 
 
-def _owned(g: Any) -> bool:
-    """Is ``g``, just popped from the buffers, an array nothing but the engine holds?"""
+def _owned(g: Any, frames: int = 1) -> bool:
+    """Is ``g`` an array that only the engine holds: a local of _execute's, passed down
+    through ``frames`` calls (this one included), and no one else's?"""
     return (
         type(g) is np.ndarray
         and g.base is None
         and g.flags.writeable
-        and sys.getrefcount(g) <= _OWN_REFS  # a local of _execute's, and this call's
+        and sys.getrefcount(g) <= _OWN_REFS + frames - 1
     )
 
 
 def _own_refs() -> int:
-    """The references to a gradient that only the engine holds, as seen in _accumulate_raw
-    and _owned (a local of _execute's, the callee's parameter, getrefcount's argument):
+    """The references to an array that only the engine holds, as _owned sees it when called
+    from _execute (a local of _execute's, _owned's parameter, getrefcount's argument):
     measured on this interpreter rather than assumed."""
     probe = {0: np.zeros(1)}
     seen: list[int] = []
