@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._timing import check_close, to_numpy, torch
+from ._timing import Config, Row, check_close, median_time, to_numpy, torch
 
 LR = 0.01
 
@@ -67,3 +67,29 @@ def check(ours: Any, ref: Any, what: str) -> None:
     ref_grads = ref.grads if isinstance(ref, NumPyStep) else [to_numpy(p.grad) for p in ref.params]
     check_close([to_numpy(p.grad) for p in ours.params], ref_grads, f"{what} grads")
     check_close(ours.weights(), [to_numpy(p) for p in ref.params], f"{what} weights")
+
+
+def step_row(
+    row: Row,
+    cfg: Config,
+    rounds: int,
+    warmup: int,
+    ours: Any,
+    numpy_step: Any,
+    torch_step: Any,
+    x: np.ndarray,
+    t: np.ndarray,
+) -> Row:
+    """Check ours against the NumPy and PyTorch steps from the same weights, then time one
+    training step of each into ``row`` (ms); ``ours(x, t)`` and ``numpy_step(w, x, t)`` make a
+    fresh step object, as does ``torch_step(w, x, t)``."""
+    first = ours(x, t)
+    w0 = first.weights()
+    check(first, numpy_step(w0, x, t), f"{row.name} vs numpy")
+    if torch is not None:
+        check(ours(x, t), torch_step(w0, x, t), f"{row.name} vs torch")
+    row.ours = median_time(ours(x, t).step, cfg, rounds, warmup) * 1e3
+    row.numpy = median_time(numpy_step(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    if torch is not None:
+        row.torch = median_time(torch_step(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    return row

@@ -12,8 +12,8 @@ import nn
 import nn.functional as F
 import optim
 
-from ._reference import LR, NumPyStep, TorchStep, check
-from ._timing import Config, Row, median_time, to_numpy, torch
+from ._reference import LR, NumPyStep, TorchStep, step_row
+from ._timing import Config, Row, to_numpy, torch
 
 BATCH = 64
 
@@ -168,17 +168,8 @@ class TorchCNN(TorchStep):
 
 def bench(cfg: Config) -> list[Row]:
     x, t = make_data()
-    ours = Ours(x, t)
-    w0 = ours.weights()
-    check(ours, NumPyCNN(w0, x, t), "cnn vs numpy")
-    if torch is not None:
-        check(Ours(x, t), TorchCNN(w0, x, t), "cnn vs torch")
-    rounds, warmup = cfg.rounds(60, 2), cfg.warmup(5)
     row = Row("CNN step (1x28x28, b64)", "ms", None, goal="<= 1.0x numpy, <= 2.5x torch")
-    row.ours = median_time(Ours(x, t).step, cfg, rounds, warmup) * 1e3
-    row.numpy = median_time(NumPyCNN(w0, x, t).step, cfg, rounds, warmup) * 1e3
-    if torch is not None:
-        row.torch = median_time(TorchCNN(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    step_row(row, cfg, cfg.rounds(60, 2), cfg.warmup(5), Ours, NumPyCNN, TorchCNN, x, t)
     if row.vs_numpy is not None:
         row.holds = row.vs_numpy <= 1.0 and (row.vs_torch is None or row.vs_torch <= 2.5)
     return [row]

@@ -11,8 +11,8 @@ import nn
 import nn.functional as F
 import optim
 
-from ._reference import LR, NumPyStep, TorchStep, check
-from ._timing import Config, Row, median_time, to_numpy, torch
+from ._reference import LR, NumPyStep, TorchStep, step_row
+from ._timing import Config, Row, to_numpy, torch
 
 SIZES = (784, 256, 128, 10)
 BATCH = 128
@@ -90,16 +90,7 @@ class TorchMLP(TorchStep):
 
 def bench(cfg: Config) -> list[Row]:
     x, t = make_data()
-    ours = Ours(x, t)
-    w0 = ours.weights()
-    check(ours, NumPyMLP(w0, x, t), "mlp vs numpy")
-    if torch is not None:
-        check(Ours(x, t), TorchMLP(w0, x, t), "mlp vs torch")
-    rounds, warmup = cfg.rounds(200, 3), cfg.warmup(20)
     row = Row("MLP step (784-256-128-10, b128)", "ms", None, goal="<= 1.05x numpy")
-    row.ours = median_time(Ours(x, t).step, cfg, rounds, warmup) * 1e3
-    row.numpy = median_time(NumPyMLP(w0, x, t).step, cfg, rounds, warmup) * 1e3
-    if torch is not None:
-        row.torch = median_time(TorchMLP(w0, x, t).step, cfg, rounds, warmup) * 1e3
+    step_row(row, cfg, cfg.rounds(200, 3), cfg.warmup(20), Ours, NumPyMLP, TorchMLP, x, t)
     row.holds = row.vs_numpy <= 1.05 if row.vs_numpy is not None else None
     return [row]
