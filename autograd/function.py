@@ -445,20 +445,9 @@ class Function:
             ctx._in_shapes = None
         saved = ctx._saved
         if saved:
-            if (
-                len(saved) == 2
-                and saved[0] is ad
-                and saved[1] is bd
-                and (not ta or a._version is None)
-                and (not tb or b._version is None)
-            ):  # (a, b), as Mul and Div save: nothing to look up
-                ctx._saved_raw = saved
-                ctx._epoch = EPOCH[0]
-                ctx._saved = (a, b)
-            else:
-                box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
-                if box is not None:
-                    t._version = box
+            box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
+            if box is not None:
+                t._version = box
         if state.anomaly:
             _trace(ctx)
         return t
@@ -587,6 +576,15 @@ def _pack_saved2(
     saved = ctx._saved
     ctx._saved_raw = saved
     ctx._epoch = EPOCH[0]
+    if (
+        len(saved) == 2
+        and saved[0] is ad
+        and saved[1] is bd
+        and (not isinstance(a, Tensor) or a._version is None)
+        and (not isinstance(b, Tensor) or b._version is None)
+    ):  # (a, b), as Mul and Div save, from tensors never changed in place: nothing to look up
+        ctx._saved = (a, b)
+        return None
     box = None
     vers: list[int] | None = None
     packed: list[Any] = []
