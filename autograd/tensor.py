@@ -314,10 +314,10 @@ class Tensor:
         return Div._apply2(*_operands(other, self, floating=True))
 
     def __pow__(self, other: Any) -> Tensor:
-        return Pow._apply2(*_operands(self, other))
+        return Pow._apply2(*_operands(self, other, numbers=False))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow._apply2(*_operands(other, self))
+        return Pow._apply2(*_operands(other, self, numbers=False))
 
     def __matmul__(self, other: Any) -> Tensor:
         return MatMul.apply(*_operands(self, _as_tensor(other)))
@@ -1165,35 +1165,64 @@ def _shape_arg(args: tuple[Any, ...], op: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _operands(a: Any, b: Any, floating: bool = False) -> tuple[Any, Any]:
-    """``a`` and ``b`` ready for an elementwise op: PyTorch's result dtype, no silent upcast."""
+def _operands(a: Any, b: Any, floating: bool = False, numbers: bool = True) -> tuple[Any, Any]:
+    """``a`` and ``b`` ready for an elementwise op: PyTorch's result dtype, no silent upcast.
+
+    A Python number beside a floating tensor becomes a 0-d array of the tensor's dtype (see
+    ``_const``) unless ``numbers`` says to keep it (Pow's formulas look at the exponent).
+    """
+    n: Any
     if isinstance(a, Tensor):
-        ka = a.data.dtype.kind
         if isinstance(b, Tensor):
-            if a.data.dtype == b.data.dtype and (ka in "fc" or not floating):
+            dt = a.data.dtype
+            if dt == b.data.dtype and (dt.kind in "fc" or not floating):
                 return a, b
-        elif (
-            type(b) is float
-            and ka in "fc"
-            or type(b) is int
-            and (ka in "fc" or ka in "iu" and not floating)
-        ):
-            return a, b
+            t = n = None
+        else:
+            t, n = a, b
     elif isinstance(b, Tensor):
-        kb = b.data.dtype.kind
-        if (
-            type(a) is float
-            and kb in "fc"
-            or type(a) is int
-            and (kb in "fc" or kb in "iu" and not floating)
-        ):
-            return a, b
+        t, n = b, a
+    else:
+        t = n = None
+    if t is not None:
+        dt = t.data.dtype
+        k = dt.kind
+        kn = type(n)
+        if kn is float and k in "fc" or kn is int and (k in "fc" or k in "iu" and not floating):
+            if numbers and n and k in "fc":
+                consts = _CONSTS.get(dt)
+                c = consts.get(n) if consts is not None else None
+                n = c if c is not None else _const(n, dt)
+            return (t, n) if t is a else (n, t)
+        if kn is np.ndarray and n.dtype == dt and (k in "fc" or not floating):
+            return a, b  # an array of the tensor's dtype (a constant a backward formula saved)
     if a is None or b is None:
         raise TypeError("unsupported operand: None")
     dt = dtypes.result_type(a, b)
     if floating and dt.kind not in "fc":
         dt = np.dtype(np.float32)
     return _cast(a, dt), _cast(b, dt)
+
+
+# Python numbers used beside floating tensors, as read-only 0-d arrays, per dtype. NumPy 2
+# converts a Python number on every call (about 0.25 us, half the time of a small op); an
+# array of the operand's dtype it takes as is, with the same result.
+_CONSTS: dict[np.dtype, dict[float, np.ndarray]] = {}
+
+
+def _const(x: float, dt: np.dtype) -> Any:
+    """``x`` as a cached 0-d array of ``dt`` (zeros stay numbers: -0.0 == 0.0 as a key)."""
+    consts = _CONSTS.setdefault(dt, {})
+    if len(consts) >= 256:  # a bounded cache: many distinct numbers start it over
+        consts.clear()
+    try:
+        with np.errstate(all="ignore"):  # 1e300 in float32 is inf, as NumPy's own cast gives
+            c = np.array(x, dt)
+    except OverflowError:  # an int too large for a float: the op itself says so
+        return x
+    c.flags.writeable = False
+    consts[x] = c
+    return c
 
 
 def _cast(x: Any, dt: np.dtype) -> Any:

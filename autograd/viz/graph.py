@@ -716,6 +716,8 @@ def saved_lines(g: GraphModel, op: OpNode) -> list[str]:
                 j = g.out_index.get((id(s.grad_fn), s._output_nr))
             who = g.tensors[j].name if j is not None else f"tensor {S.shape_text(s.shape)}"
             lines.append(f"saved: {who}")
+        elif isinstance(s, np.ndarray) and s.ndim == 0:  # a number (tensor.py keeps it 0-d)
+            lines.append(f"saved: {S.num(s.item())}")
         elif isinstance(s, np.ndarray):
             lines.append(f"saved: array {S.shape_text(s.shape)} {s.dtype}")
         else:

@@ -227,6 +227,54 @@ def test_float64_with_dims_does_promote_and_float32_scalars_do_not_demote() -> N
     assert autograd.result_type(i, 0.5) == F32
 
 
+NUMBER_OPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
+    ("+", lambda a, b: a + b),
+    ("-", lambda a, b: a - b),
+    ("*", lambda a, b: a * b),
+    ("/", lambda a, b: a / b),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.floats(width=16), min_size=1, max_size=4),
+    number=st.floats() | st.integers(-(2**70), 2**70) | st.sampled_from([0.0, -0.0, 1e300]),
+)
+def test_a_python_number_gives_numpys_own_result(
+    dtype: Any, values: list[float], number: float
+) -> None:
+    """Beside a floating tensor a Python number is taken as a cached 0-d array of the tensor's
+    dtype (NumPy converts a number on every call); the results are NumPy's with the number
+    itself, bit for bit: signed zeros, overflow to inf, NaN, and no warning."""
+    a = np.array(values, dtype=dtype)
+    x = autograd.tensor(a)
+    for name, op in NUMBER_OPS:
+        with np.errstate(all="ignore"):
+            wants = (np.asarray(op(a, number)), np.asarray(op(number, a)))
+        for got, want in zip((op(x, number), op(number, x)), wants):
+            assert got.dtype == want.dtype == dtype, name
+            np.testing.assert_array_equal(got.data, want, err_msg=f"{name} {number!r}")
+            numbers = ~np.isnan(want)
+            assert (np.signbit(got.data) == np.signbit(want))[numbers].all(), (name, number)
+
+
+def test_the_number_cache_is_bounded_and_read_only() -> None:
+    from autograd.tensor import _CONSTS
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    for i in range(1, 600):
+        y = x * (i + 0.5)
+    assert 0 < len(_CONSTS[x.dtype]) <= 256
+    cached = next(iter(_CONSTS[x.dtype].values()))
+    assert cached.ndim == 0 and not cached.flags.writeable
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [599.5, 599.5])
+    # an int too large for a float is refused, as NumPy refuses it
+    with pytest.raises(OverflowError):
+        x * 10**400
+
+
 def test_tensor_creation_defaults_to_float32() -> None:
     assert autograd.tensor(1.5).dtype == F32
     assert autograd.tensor([1.5, 2]).dtype == F32

@@ -200,6 +200,11 @@ def test_show_saved() -> None:
     assert any("saved: a<BR/>saved: b" in o for o in ops.values())
     assert any("Add" in o and "saved: nothing" in o for o in ops.values())
     assert any("Exp" in o and "saved: y (its output)" in o for o in ops.values())
+    scaled = y * 2.5  # a Python number is saved as itself, not as a 0-d array
+    assert any(
+        "Mul" in o and "saved: 2.5" in o
+        for o in op_nodes(draw_graph(scaled, show_saved=True).source).values()
+    )
     y.backward()
     assert "saved: freed by backward()" in draw_graph(y, show_saved=True).source
 
