@@ -412,7 +412,14 @@ class Function:
             finally:
                 _reset_errstate(token)
             return _make(out if type(out) is np.ndarray else np.asarray(out))
-        ctx = _new_node(cls)
+        # _new_node, inlined: on this path a call costs as much as what it does
+        n = RECORDED[0] = RECORDED[0] + 1
+        if n == _GraphGC.relax_at:
+            _GraphGC.relax()
+        ctx = _new(cls)
+        ctx._saved = None
+        ctx._saved_ver = None
+        ctx._extra = None
         na = nb = None
         if ra:
             fn = a.grad_fn
@@ -445,9 +452,20 @@ class Function:
             ctx._in_shapes = None
         saved = ctx._saved
         if saved:
-            box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
-            if box is not None:
-                t._version = box
+            if (
+                len(saved) == 2
+                and saved[0] is ad
+                and saved[1] is bd
+                and (not ta or a._version is None)
+                and (not tb or b._version is None)
+            ):  # (a, b), as Mul and Div save, from tensors never changed in place: no lookups
+                ctx._saved_raw = saved
+                ctx._epoch = EPOCH[0]
+                ctx._saved = (a, b)
+            else:
+                box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
+                if box is not None:
+                    t._version = box
         if state.anomaly:
             _trace(ctx)
         return t
@@ -576,15 +594,6 @@ def _pack_saved2(
     saved = ctx._saved
     ctx._saved_raw = saved
     ctx._epoch = EPOCH[0]
-    if (
-        len(saved) == 2
-        and saved[0] is ad
-        and saved[1] is bd
-        and (not isinstance(a, Tensor) or a._version is None)
-        and (not isinstance(b, Tensor) or b._version is None)
-    ):  # (a, b), as Mul and Div save, from tensors never changed in place: nothing to look up
-        ctx._saved = (a, b)
-        return None
     box = None
     vers: list[int] | None = None
     packed: list[Any] = []

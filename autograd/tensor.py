@@ -1186,8 +1186,13 @@ def _operands(a: Any, b: Any, floating: bool = False, numbers: bool = True) -> t
         t = n = None
     if t is not None:
         dt = t.data.dtype
-        k = dt.kind
         kn = type(n)
+        if (kn is float or kn is int) and numbers:  # a number met before: one lookup
+            consts = _CONSTS.get(dt)
+            c = consts.get(n) if consts is not None else None
+            if c is not None:
+                return (t, c) if t is a else (c, t)
+        k = dt.kind
         if kn is float and k in "fc" or kn is int and (k in "fc" or k in "iu" and not floating):
             if numbers and n and k in "fc":
                 consts = _CONSTS.get(dt)
