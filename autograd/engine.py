@@ -171,7 +171,8 @@ def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set
                     f"grad can be implicitly created only for scalar outputs; output {i} has "
                     f"shape {t.shape}, so pass a gradient of that shape"
                 )
-            g = Tensor._make(np.ones(t.shape, dtype=t.dtype))
+            shape, dtype = t.data.shape, t.data.dtype  # np.array(1) is 4x faster than np.ones
+            g = Tensor._make(np.ones(shape, dtype) if shape else np.array(1, dtype))
         else:
             g = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
             if g.shape != t.shape:
@@ -288,8 +289,8 @@ def _execute(
                             state.grad_owned = False
                     else:
                         grads_in = fn.backward(fn, g)
-                    if type(grads_in) is not tuple:
-                        grads_in = _as_tuple(fn, grads_in)
+                    if type(grads_in) is not tuple:  # one input's gradient, or a list
+                        grads_in = tuple(grads_in) if isinstance(grads_in, list) else (grads_in,)
             else:
                 gs = _node_grads(fn, buffers, targets, captured, accumulate, raw)
                 grads_in = None
@@ -453,11 +454,9 @@ def _call_backward(fn: Function, gs: list[Any], anomaly: bool, raw: bool) -> Seq
             ) + e.args[1:]
             e._traced = True  # type: ignore[attr-defined]
         raise
-    return out if type(out) is tuple else _as_tuple(fn, out)
-
-
-def _as_tuple(fn: Function, out: Any) -> tuple[Any, ...]:
-    return tuple(out) if isinstance(out, list) else (out,)
+    if type(out) is tuple:
+        return out
+    return tuple(out) if isinstance(out, list) else (out,)  # one input's gradient, or a list
 
 
 def _bad_count(fn: Function, n: int) -> None:

@@ -203,9 +203,7 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad."""
-        from .engine import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def _ensure_version(self) -> list[Any]:
         box = self._version
@@ -1349,6 +1347,7 @@ def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 builtins_min = min
 
+from . import engine as _engine  # noqa: E402  (engine.py imports this module)
 from . import function as _function  # noqa: E402
 from .function import _IGNORE, _reset_errstate, _set_errstate  # noqa: E402
 from .ops.elementwise import (  # noqa: E402

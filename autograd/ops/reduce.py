@@ -43,7 +43,8 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        g = _keep(grad, ctx.shape, ctx.dims, ctx.keepdim)
+        # a full reduction's gradient (0-d, or all ones) broadcasts back as it is
+        g = grad if ctx.dims is None else _keep(grad, ctx.shape, ctx.dims, ctx.keepdim)
         return BroadcastTo._fwd(g, ctx.shape), None, None
 
 
