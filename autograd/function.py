@@ -79,7 +79,7 @@ class _GraphGC:
         """Called at the end of every backward pass."""
         big = RECORDED[0] >= cls.relax_at
         RECORDED[0] = 0
-        if not big:
+        if not big and cls.saved_threshold is not None:
             cls.restore()
 
     @classmethod
@@ -452,16 +452,21 @@ class Function:
             ctx._in_shapes = None
         saved = ctx._saved
         if saved:
+            s0 = saved[0]
+            s1 = saved[1] if len(saved) == 2 else _ABSENT
             if (
-                len(saved) == 2
-                and saved[0] is ad
-                and saved[1] is bd
+                (s0 is ad or s0 is None)
+                and (s1 is bd or s1 is None)
                 and (not ta or a._version is None)
                 and (not tb or b._version is None)
-            ):  # (a, b), as Mul and Div save, from tensors never changed in place: no lookups
+            ):  # operands or None, as Mul and Div save, from tensors never changed in place
                 ctx._saved_raw = saved
                 ctx._epoch = EPOCH[0]
-                ctx._saved = (a, b)
+                if ta and s0 is not None or tb and s1 is not None:  # Tensors in their place
+                    ctx._saved = (
+                        a if ta and s0 is not None else s0,
+                        b if tb and s1 is not None else s1,
+                    )
             else:
                 box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
                 if box is not None:

@@ -10,6 +10,9 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 
+# next_functions of an unrecorded call (the ctx that saves nothing): no input needs a gradient
+_NO_INPUTS = (None, None)
+
 
 def _floating(x: np.ndarray) -> np.ndarray:
     """Math on integers gives float32 (as in PyTorch), not NumPy's float64."""
@@ -54,7 +57,10 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        # Each operand is kept only for the other's gradient, as PyTorch does: y * 2.0
+        # keeps 2.0, not y, and y is freed as soon as nothing else holds it.
+        na, nb = ctx.next_functions or _NO_INPUTS
+        ctx.save_for_backward(a if nb is not None else None, b if na is not None else None)
         return np.multiply(a, b)
 
     @staticmethod
@@ -72,7 +78,8 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
-        ctx.save_for_backward(a, b)
+        nb = (ctx.next_functions or _NO_INPUTS)[1]
+        ctx.save_for_backward(a if nb is not None else None, b)  # a only for b's gradient
         return np.true_divide(a, b)
 
     @staticmethod

@@ -705,6 +705,8 @@ def saved_lines(g: GraphModel, op: OpNode) -> list[str]:
         return ["saved: freed by backward()"]
     lines = []
     for s in saved or ():
+        if s is None:  # a slot left empty (Mul keeps an operand only for the other's gradient)
+            continue
         if type(s) is SavedOutput:
             j = g.out_index.get((id(fn), s.nr))
             who = g.tensors[j].name if j is not None else f"output {s.nr}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,30 @@ def test_modifying_a_saved_input_makes_backward_raise_naming_the_op():
     x.mul_(2.0)
     with pytest.raises(RuntimeError, match=r"modified by an inplace operation.*Mul saved"):
         y.backward()
+
+
+def test_mul_and_div_keep_an_operand_only_for_the_others_gradient():
+    """As PyTorch: y * 2.0 and y / 2.0 keep 2.0, not y, so changing y afterwards is fine and
+    y is freed as soon as nothing else holds it; y * w with w requiring grad keeps y."""
+    x = leaf([1.0, 2.0])
+    for op in (lambda y: y * 2.0, lambda y: 2.0 * y, lambda y: y / 0.5):
+        y = x * 1.0
+        z = op(y)
+        y.add_(10.0)  # not saved: no error, and the gradient is still 2
+        (g,) = autograd.grad(z.sum(), x)
+        np.testing.assert_array_equal(g.data, [2.0, 2.0])
+    y = x * 1.0
+    alive = weakref.ref(y)
+    z = y * 3.0
+    del y
+    assert alive() is None  # the node holds 3.0, not the tensor
+    w = leaf([5.0, 6.0])
+    for op in (lambda y: y * w, lambda y: y / w):
+        y = x * 1.0
+        z = op(y)
+        y.add_(1.0)  # y is needed for w's gradient
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()
 
 
 def test_modifying_a_saved_output_makes_backward_raise():
