@@ -1192,10 +1192,8 @@ def _operands(a: Any, b: Any, floating: bool = False, numbers: bool = True) -> t
                 return (t, c) if t is a else (c, t)
         k = dt.kind
         if kn is float and k in "fc" or kn is int and (k in "fc" or k in "iu" and not floating):
-            if numbers and n and k in "fc":
-                consts = _CONSTS.get(dt)
-                c = consts.get(n) if consts is not None else None
-                n = c if c is not None else _const(n, dt)
+            if numbers and k in "fc":  # not met before (the lookup above missed)
+                n = _const(n, dt)
             return (t, n) if t is a else (n, t)
         if kn is np.ndarray and n.dtype == dt and (k in "fc" or not floating):
             return a, b  # an array of the tensor's dtype (a constant a backward formula saved)
@@ -1214,7 +1212,9 @@ _CONSTS: dict[np.dtype, dict[float, np.ndarray]] = {}
 
 
 def _const(x: float, dt: np.dtype) -> Any:
-    """``x`` as a cached 0-d array of ``dt`` (zeros stay numbers: -0.0 == 0.0 as a key)."""
+    """``x`` as a cached 0-d array of ``dt``. Zeros stay numbers (-0.0 == 0.0 as a key)."""
+    if not x:
+        return x
     consts = _CONSTS.setdefault(dt, {})
     if len(consts) >= 256:  # a bounded cache: many distinct numbers start it over
         consts.clear()
