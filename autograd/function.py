@@ -412,14 +412,7 @@ class Function:
             finally:
                 _reset_errstate(token)
             return _make(out if type(out) is np.ndarray else np.asarray(out))
-        # _new_node, inlined: on this path a call costs as much as what it does
-        n = RECORDED[0] = RECORDED[0] + 1
-        if n == _GraphGC.relax_at:
-            _GraphGC.relax()
-        ctx = _new(cls)
-        ctx._saved = None
-        ctx._saved_ver = None
-        ctx._extra = None
+        ctx = _new_node(cls)
         na = nb = None
         if ra:
             fn = a.grad_fn
