@@ -15,7 +15,7 @@ from ..tensor import Tensor
 class MatMul(Function):
     """z = a @ b;  da = grad @ b^T, db = a^T @ grad (1-D operands promoted, then squeezed)"""
 
-    __slots__ = ()
+    __slots__ = ("ndims",)
     _raw_backward = True  # @, .mT, [..., None] and .squeeze: the same on arrays and Tensors
 
     @staticmethod
@@ -32,23 +32,28 @@ class MatMul(Function):
                 f"MatMul: shapes {a.shape} and {b.shape} cannot be multiplied "
                 f"({ka} columns in the first, {kb} rows in the second)"
             )
-        ctx.save_for_backward(a, b)
+        # Each operand is kept only for the other's gradient, as PyTorch does (a frozen
+        # weight's layer does not keep its input alive)
+        na, nb = ctx.next_functions or (None, None)
+        ctx.ndims = a.ndim, b.ndim
+        ctx.save_for_backward(a if nb is not None else None, b if na is not None else None)
         return np.asarray(np.matmul(a, b))
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         a, b = ctx.saved_tensors
         na, nb = ctx.next_functions
+        a_ndim, b_ndim = ctx.ndims
         ga = gb = None
-        if a.ndim == 1 and b.ndim == 1:
+        if a_ndim == 1 and b_ndim == 1:
             ga = grad * b if na is not None else None
             gb = grad * a if nb is not None else None
-        elif a.ndim == 1:
+        elif a_ndim == 1:
             if na is not None:
                 ga = (grad[..., None, :] @ b.mT).squeeze(-2)
             if nb is not None:
                 gb = a[..., None] @ grad[..., None, :]
-        elif b.ndim == 1:
+        elif b_ndim == 1:
             if na is not None:
                 ga = grad[..., None] @ b[..., None, :]
             if nb is not None:
@@ -73,7 +78,9 @@ class Linear(Function):
         ctx: Any, x: np.ndarray, w: np.ndarray, b: np.ndarray | None, columns: bool
     ) -> np.ndarray:
         ctx.columns = columns
-        ctx.save_for_backward(x, w)
+        # x only for dw, w only for dx (as PyTorch): a frozen layer does not keep its input
+        nx, nw = (ctx.next_functions or (None, None))[:2]
+        ctx.save_for_backward(x if nw is not None else None, w if nx is not None else None)
         out = np.matmul(w, x) if columns else np.matmul(x, w.T)
         if b is not None:
             # the product is a fresh array: the bias goes in without another temporary
@@ -84,23 +91,23 @@ class Linear(Function):
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, w = ctx.saved_tensors
         nx, nw, nb = ctx.next_functions[:3]
-        o, k = w.shape
         gx = gw = gb = None
         if ctx.columns:
+            o = grad.shape[-2]
             if nx is not None:
                 gx = w.mT @ grad
             if nw is not None:
                 gw = grad @ x.mT
                 if gw.ndim > 2:
-                    gw = gw.reshape(-1, o, k).sum(0)
+                    gw = gw.reshape(-1, o, x.shape[-2]).sum(0)
             if nb is not None:
                 gb = grad.reshape(-1, o, grad.shape[-1]).sum((0, 2))
         else:
             if nx is not None:
                 gx = grad @ w
-            g2 = grad.reshape(-1, o)
+            g2 = grad.reshape(-1, grad.shape[-1])
             if nw is not None:
-                gw = g2.mT @ x.reshape(-1, k)
+                gw = g2.mT @ x.reshape(-1, x.shape[-1])
             if nb is not None:
                 gb = g2.sum(0)
         return gx, gw, gb, None

@@ -3,6 +3,7 @@ equations, as a derivative table, exact values against NumPy and the composite, 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
+import nn.functional as F
 from autograd.ops.linalg import Einsum, Linear, MatMul
+from autograd.testing import gradcheck, gradgradcheck
 from tests.autograd.ops._table import Row, broadcast_shapes, check, ids, leaf
 
 SIDE = st.integers(1, 3)
@@ -169,6 +172,63 @@ def test_linear_matches_its_composite(columns: bool, batch: tuple[int, ...]) -> 
     for f, p in zip(fused, plain):
         assert f.grad is not None and p.grad is not None and f.grad.shape == f.shape
         np.testing.assert_allclose(f.grad.numpy(), p.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("sa, sb", MATMUL_SHAPES)
+def test_matmul_with_one_operand_requiring_grad(sa: Any, sb: Any, which: int) -> None:
+    """Only what the other operand's gradient needs is saved (as PyTorch does); first and
+    second derivatives of each operand alone stay right in every 1-D and batched case."""
+    rng = np.random.default_rng(2)
+    a, b = (
+        autograd.tensor(rng.standard_normal(s), requires_grad=i == which)
+        for i, s in enumerate((sa, sb))
+    )
+    assert gradcheck(lambda a, b: a @ b, (a, b))
+    assert gradgradcheck(lambda a, b: a @ b, (a, b))
+
+
+@pytest.mark.parametrize("which", ["x", "w", "b"])
+@pytest.mark.parametrize("columns", [False, True])
+def test_linear_with_one_input_requiring_grad(columns: bool, which: str) -> None:
+    rng = np.random.default_rng(3)
+    shape = (2, 4, 5) if columns else (2, 4)
+    x, w, b = (
+        autograd.tensor(rng.standard_normal(s), requires_grad=name == which)
+        for name, s in (("x", shape), ("w", (3, 4)), ("b", (3,)))
+    )
+    assert gradcheck(lambda x, w, b: Linear.apply(x, w, b, columns), (x, w, b))
+    assert gradgradcheck(lambda x, w, b: Linear.apply(x, w, b, columns), (x, w, b))
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [lambda h, w: F.linear(h, w), lambda h, w: h @ w.T],
+    ids=["linear", "matmul"],
+)
+def test_a_frozen_weight_does_not_keep_the_layers_input(layer: Any) -> None:
+    """As in PyTorch: dx needs only the weight, so the input is not saved. It is freed once
+    nothing else holds it, and changing it in place afterwards is fine; with a weight that
+    requires grad it is saved, and that backward raises."""
+    rng = np.random.default_rng(4)
+    x = autograd.tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    frozen = autograd.tensor(rng.standard_normal((4, 3)))
+    h = x * 1.0
+    alive = weakref.ref(h)
+    y = layer(h, frozen)
+    del h
+    assert alive() is None
+    h = x * 1.0
+    y = layer(h, frozen)
+    h.add_(1.0)
+    (g,) = autograd.grad(y.sum(), x)
+    np.testing.assert_allclose(g.numpy(), np.ones((2, 4)) @ frozen.numpy())
+    trained = frozen.detach().requires_grad_()
+    h = x * 1.0
+    y = layer(h, trained)
+    h.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
 
 
 def test_linear_keeps_float32() -> None:
