@@ -11,7 +11,7 @@ import numpy as np
 from ..function import Function
 from ..grad_mode import state
 from ..tensor import Tensor
-from .elementwise import Exp, Where
+from .elementwise import Exp, Where, all_finite
 
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
 # as in his CALERF (Netlib specfun): max relative error near 1e-16 in float64 on each interval.
@@ -169,6 +169,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
+        keep = out > 0
+        if not all_finite(grad):  # exact zeros where out <= 0, as PyTorch (not inf * 0 = nan)
+            return Where._fwd(np.asarray(keep), grad, 0.0)
         if state.grad_owned:  # the engine's own buffer: the product goes into it
-            return np.multiply(grad, out > 0, out=grad)
-        return grad * (out > 0)
+            return np.multiply(grad, keep, out=grad)
+        return grad * keep

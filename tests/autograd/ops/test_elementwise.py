@@ -415,3 +415,30 @@ def test_float64_stays_float64() -> None:
     x = autograd.tensor(np.array([1.0, 2.0]), requires_grad=True)
     for out in (x + 1.5, x * autograd.tensor([1.0, 2.0]), x / autograd.tensor([1, 2]), x.exp()):
         assert out.dtype == np.float64
+
+
+MASKING = [
+    ("relu", lambda t: t.relu()),
+    ("maximum", lambda t: autograd.maximum(t, autograd.zeros(4, dtype=t.dtype))),
+    ("minimum", lambda t: autograd.minimum(t, autograd.zeros(4, dtype=t.dtype))),
+]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("name, op", MASKING, ids=[n for n, _ in MASKING])
+def test_masked_positions_get_exact_zeros_from_non_finite_gradients(
+    name: str, op: Callable[[Any], Any], create_graph: bool
+) -> None:
+    """PyTorch masks these gradients (masked_fill), so inf or NaN coming from above gives 0
+    where the input lost, not inf * 0 = NaN: sqrt(relu(x)) has gradient 0 at x <= 0. Ties
+    still split in halves; where the input won, the value passes through, NaN included."""
+    x = autograd.tensor([-1.0, -2.0, 3.0, 0.0], dtype=np.float64, requires_grad=True)
+    g = autograd.tensor([np.nan, np.inf, 1.0, -np.inf], dtype=np.float64)
+    (got,) = autograd.grad(op(x), x, g, create_graph=create_graph)
+    lost = {"relu": [0, 1, 3], "maximum": [0, 1], "minimum": [2]}[name]
+    won = [i for i in range(4) if i not in lost]
+    assert (got.data[lost] == 0).all(), got
+    expected = g.data if name == "relu" else np.where(x.data == 0, g.data / 2, g.data)
+    np.testing.assert_array_equal(got.data[won], expected[won])
+    (s,) = autograd.grad(x.relu().sqrt().sum(), x, create_graph=create_graph)
+    np.testing.assert_array_equal(s.data, [0.0, 0.0, 0.5 / np.sqrt(3.0), 0.0])
