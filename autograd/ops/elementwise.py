@@ -334,7 +334,7 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         (x,) = ctx.saved_tensors
-        return grad * np.sign(np.asarray(x))
+        return grad * _sign(np.asarray(x))
 
 
 class Sign(Function):
@@ -345,11 +345,19 @@ class Sign(Function):
 
     @staticmethod
     def forward(ctx: Any, x: np.ndarray) -> np.ndarray:
-        return np.sign(x)
+        return _sign(x)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return grad * 0.0
+        return np.zeros(grad.shape, grad.dtype)  # exact zeros, for an inf gradient too
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    """PyTorch's sign: (x > 0) - (x < 0), so 0 for NaN and for -0.0 (NumPy's gives NaN and
+    keeps the zero's sign); complex numbers keep NumPy's z / |z|."""
+    if x.dtype.kind == "c":
+        return np.sign(x)
+    return np.subtract(x > 0, x < 0, dtype=x.dtype)
 
 
 class Reciprocal(Function):

@@ -152,7 +152,7 @@ class Heaviside(Function):
 
 
 class Relu(Function):
-    """y = max(x, 0);  dx = grad * (y > 0) (0 at x == 0, as PyTorch; NaN propagates forward)"""
+    """y = max(x, 0);  dx = grad where y != 0 (0 at x <= 0 as PyTorch; NaN passes both ways)"""
 
     __slots__ = ()
     _raw_backward = True  # an operator and a comparison: the same on arrays and Tensors
@@ -169,7 +169,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
-        keep = out > 0
+        keep = out != 0  # out >= 0, or NaN: a NaN input passes its gradient, as in PyTorch
         if not all_finite(grad):  # exact zeros where out <= 0, as PyTorch (not inf * 0 = nan)
             return Where._fwd(np.asarray(keep), grad, 0.0)
         if state.grad_owned:  # the engine's own buffer: the product goes into it

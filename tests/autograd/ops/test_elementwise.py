@@ -442,3 +442,20 @@ def test_masked_positions_get_exact_zeros_from_non_finite_gradients(
     np.testing.assert_array_equal(got.data[won], expected[won])
     (s,) = autograd.grad(x.relu().sqrt().sum(), x, create_graph=create_graph)
     np.testing.assert_array_equal(s.data, [0.0, 0.0, 0.5 / np.sqrt(3.0), 0.0])
+
+
+def test_sign_abs_and_relu_follow_pytorch_at_nan_and_signed_zero() -> None:
+    """sign is (x > 0) - (x < 0): 0 for NaN and +0 for -0.0, so |x|'s gradient at NaN is 0;
+    sign's own gradient is exact zeros even from an inf gradient; relu(NaN) passes its
+    gradient (PyTorch masks only where the output is <= 0)."""
+    x = autograd.tensor([np.nan, -0.0, 0.0, 2.0, -3.0], dtype=np.float64, requires_grad=True)
+    s = x.sign()
+    np.testing.assert_array_equal(s.data, [0.0, 0.0, 0.0, 1.0, -1.0])
+    assert not np.signbit(s.data[:3]).any()
+    np.testing.assert_array_equal(autograd.tensor([3, -2, 0]).sign().data, [1, -1, 0])
+    (g,) = autograd.grad(x.abs().sum(), x)
+    np.testing.assert_array_equal(g.data, [0.0, 0.0, 0.0, 1.0, -1.0])
+    (g,) = autograd.grad(s, x, autograd.tensor(np.full(5, np.inf)))
+    np.testing.assert_array_equal(g.data, np.zeros(5))
+    (g,) = autograd.grad(x.relu(), x, autograd.tensor(np.full(5, 2.0)))
+    np.testing.assert_array_equal(g.data, [2.0, 0.0, 0.0, 2.0, 0.0])
