@@ -388,13 +388,12 @@ class Maximum(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
         out = np.maximum(a, b)
-        ctx.save_for_backward(_tie_mask(a, b, out.dtype, np.greater))
+        _save_keep_masks(ctx, a, b, out.dtype, np.less, np.greater)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        (mask,) = ctx.saved_tensors
-        return _masked(grad, mask), _masked(grad, 1.0 - mask)
+        return _masked_pair(ctx, grad)
 
 
 class Minimum(Function):
@@ -406,13 +405,12 @@ class Minimum(Function):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
         out = np.minimum(a, b)
-        ctx.save_for_backward(_tie_mask(a, b, out.dtype, np.less))
+        _save_keep_masks(ctx, a, b, out.dtype, np.greater, np.less)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        (mask,) = ctx.saved_tensors
-        return _masked(grad, mask), _masked(grad, 1.0 - mask)
+        return _masked_pair(ctx, grad)
 
 
 def all_finite(grad: Any) -> bool:
@@ -430,11 +428,24 @@ def _masked(grad: Any, mask: Any) -> Any:
     return Where._fwd(np.asarray(mask != 0), grad * mask, 0.0)
 
 
-def _tie_mask(a: Any, b: Any, dtype: np.dtype, wins: Any) -> np.ndarray:
-    """1 where a wins, 0.5 on a tie, 0 where b wins, in the output's dtype."""
-    mask = wins(a, b).astype(dtype)
-    mask += np.equal(a, b) * np.asarray(0.5, dtype)
-    return mask
+def _save_keep_masks(ctx: Any, a: Any, b: Any, dtype: np.dtype, a_loses: Any, b_loses: Any) -> None:
+    """For max/min: each input's gradient mask, 1 where it is taken, 0.5 on a tie and 0
+    where it strictly loses (as PyTorch's masked_fill, so a NaN on either side gives both
+    inputs the gradient), saved only for the inputs that need a gradient."""
+    na, nb = ctx.next_functions or _NO_INPUTS
+    tie = np.equal(a, b) * np.asarray(0.5, dtype)
+    ctx.save_for_backward(
+        np.logical_not(a_loses(a, b)).astype(dtype) - tie if na is not None else None,
+        np.logical_not(b_loses(a, b)).astype(dtype) - tie if nb is not None else None,
+    )
+
+
+def _masked_pair(ctx: Any, grad: Any) -> tuple[Any, Any]:
+    ma, mb = ctx.saved_tensors
+    return (
+        _masked(grad, ma) if ma is not None else None,
+        _masked(grad, mb) if mb is not None else None,
+    )
 
 
 class Where(Function):

@@ -459,3 +459,18 @@ def test_sign_abs_and_relu_follow_pytorch_at_nan_and_signed_zero() -> None:
     np.testing.assert_array_equal(g.data, np.zeros(5))
     (g,) = autograd.grad(x.relu(), x, autograd.tensor(np.full(5, 2.0)))
     np.testing.assert_array_equal(g.data, [2.0, 0.0, 0.0, 2.0, 0.0])
+
+
+@pytest.mark.parametrize("op", [autograd.maximum, autograd.minimum])
+def test_max_and_min_with_a_nan_give_both_inputs_the_gradient(op: Any) -> None:
+    """PyTorch zeroes an input's gradient only where it strictly loses; a NaN on either side
+    loses nowhere, so both get it (torch 2.13: maximum(tensor(1.), tensor(nan)) -> grads 1, 1).
+    With only one input requiring grad, only its mask is kept."""
+    a = autograd.tensor([1.0, np.nan, 2.0, 3.0], dtype=np.float64, requires_grad=True)
+    b = autograd.tensor([np.nan, 5.0, 2.0, 0.0], dtype=np.float64, requires_grad=True)
+    ga, gb = autograd.grad(op(a, b).sum(), (a, b))
+    wins_a = 1.0 if op is autograd.maximum else 0.0
+    np.testing.assert_array_equal(ga.data, [1.0, 1.0, 0.5, wins_a])
+    np.testing.assert_array_equal(gb.data, [1.0, 1.0, 0.5, 1.0 - wins_a])
+    y = op(a, b.detach())
+    assert y.grad_fn._saved_raw[1] is None
