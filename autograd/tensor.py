@@ -568,10 +568,13 @@ class Tensor:
         axis: Any = None,
         keepdims: bool | None = None,
     ) -> Tensor:
-        """Standard deviation: the square root of ``var`` with the same arguments."""
-        return self.var(
-            dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims
-        ).sqrt()
+        """Standard deviation: the square root of ``var`` with the same arguments. Where it is
+        0 its gradient is 0, as in PyTorch (not 0 * inf = NaN)."""
+        v = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        nonzero = np.asarray(v.data != 0)
+        if nonzero.all():
+            return v.sqrt()
+        return where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0)
 
     def prod(
         self,

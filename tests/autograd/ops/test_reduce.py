@@ -340,3 +340,20 @@ def test_reductions_of_integers() -> None:
     assert i.prod(0).tolist() == [3, 8] and i.amax().item() == 4
     for out in (i.softmax(0), i.log_softmax(1), i.logsumexp(0), i.norm()):
         assert out.dtype == np.float32
+
+
+def test_std_of_a_constant_has_gradient_zero_as_torch() -> None:
+    """PyTorch masks std's gradient where std is 0 (not 0 * inf = NaN): a constant row, or a
+    single value with correction 0. Other rows keep theirs; a NaN std stays NaN."""
+    x = autograd.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0], [np.nan, 1.0, 1.0]], requires_grad=True)
+    s = x.std(1)
+    np.testing.assert_allclose(s.data[:2], [np.std([1.0, 2.0, 4.0], ddof=1), 0.0])
+    assert np.isnan(s.data[2])
+    (g,) = autograd.grad(s[:2].sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.data[1], [0.0, 0.0, 0.0])
+    centered = np.array([1.0, 2.0, 4.0]) - 7 / 3
+    np.testing.assert_allclose(g.data[0], centered / (2 * s.data[0]))
+    (gg,) = autograd.grad(g.sum(), x)
+    assert np.isfinite(gg.data[:2]).all()
+    (g0,) = autograd.grad(x[1, :1].std(correction=0), x)
+    np.testing.assert_array_equal(g0.data, np.zeros((3, 3)))
