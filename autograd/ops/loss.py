@@ -10,7 +10,7 @@ from ..function import Function
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, where
 from .elementwise import Clamp, Log, Log1p
-from .reduce import _stable_max
+from .reduce import _shift
 
 
 def _class_shape(x: np.ndarray) -> tuple[int, ...]:
@@ -46,7 +46,7 @@ class CrossEntropy(Function):
         every = bool(valid.all())
         # ignored positions read class 0 (any class would do) and are zeroed below
         safe = target if every else np.where(valid, target, 0)
-        shifted = x - _stable_max(x, 1)
+        shifted = _shift(x, 1)
         exp = np.exp(shifted)
         exp_sum = exp.sum(axis=1, keepdims=True)
         lse = np.log(exp_sum)

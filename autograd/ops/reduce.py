@@ -133,9 +133,16 @@ class Amin(Amax):
 
 
 def _stable_max(x: np.ndarray, dims: Any) -> np.ndarray:
-    """Max over dims (kept), 0 where it is not finite, for a shift that never overflows."""
+    """Max over dims (kept), 0 where it is not finite, for a shift that never overflows:
+    logsumexp's, where an inf stays inf (PyTorch's rule)."""
     m = np.max(x, axis=dims, keepdims=True)
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+def _shift(x: np.ndarray, dim: Any) -> np.ndarray:
+    """``x`` minus its max over ``dim``, as softmax and cross-entropy shift it (PyTorch's
+    rule: a +inf makes its row NaN, as does a row of -inf)."""
+    return x - np.max(x, axis=dim, keepdims=True)
 
 
 class LogSumExp(Function):
@@ -172,7 +179,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
         ctx.dim = dim
-        e = np.exp(x - _stable_max(x, dim))
+        e = np.exp(_shift(x, dim))
         out = e / np.sum(e, axis=dim, keepdims=True)
         ctx.save_for_backward(out)
         return out
@@ -192,7 +199,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, dim: int) -> np.ndarray:
         ctx.dim = dim
-        shifted = x - _stable_max(x, dim)
+        shifted = _shift(x, dim)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.save_for_backward(out)
         return out
