@@ -289,8 +289,8 @@ def _execute(
                             state.grad_owned = False
                     else:
                         grads_in = fn.backward(fn, g)
-                    if type(grads_in) is not tuple:  # one input's gradient, or a list
-                        grads_in = tuple(grads_in) if isinstance(grads_in, list) else (grads_in,)
+                    if type(grads_in) is not tuple:
+                        grads_in = _as_tuple(grads_in)
             else:
                 gs = _node_grads(fn, buffers, targets, captured, accumulate, raw)
                 grads_in = None
@@ -454,9 +454,12 @@ def _call_backward(fn: Function, gs: list[Any], anomaly: bool, raw: bool) -> Seq
             ) + e.args[1:]
             e._traced = True  # type: ignore[attr-defined]
         raise
-    if type(out) is tuple:
-        return out
-    return tuple(out) if isinstance(out, list) else (out,)  # one input's gradient, or a list
+    return out if type(out) is tuple else _as_tuple(out)
+
+
+def _as_tuple(out: Any) -> tuple[Any, ...]:
+    """A backward's return as a tuple: one input's gradient, or a list of them."""
+    return tuple(out) if isinstance(out, list) else (out,)
 
 
 def _bad_count(fn: Function, n: int) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import _NO_INPUTS
 
 
 class MatMul(Function):
@@ -34,7 +35,7 @@ class MatMul(Function):
             )
         # Each operand is kept only for the other's gradient, as PyTorch does (a frozen
         # weight's layer does not keep its input alive)
-        na, nb = ctx.next_functions or (None, None)
+        na, nb = ctx.next_functions or _NO_INPUTS
         ctx.ndims = a.ndim, b.ndim
         ctx.save_for_backward(a if nb is not None else None, b if na is not None else None)
         return np.asarray(np.matmul(a, b))
@@ -79,7 +80,7 @@ class Linear(Function):
     ) -> np.ndarray:
         ctx.columns = columns
         # x only for dw, w only for dx (as PyTorch): a frozen layer does not keep its input
-        nx, nw = (ctx.next_functions or (None, None))[:2]
+        nx, nw = (ctx.next_functions or _NO_INPUTS)[:2]
         ctx.save_for_backward(x if nw is not None else None, w if nx is not None else None)
         out = np.matmul(w, x) if columns else np.matmul(x, w.T)
         if b is not None:
