@@ -530,11 +530,7 @@ class Tensor:
         keepdims: bool | None = None,
         dtype: Any = None,
     ) -> Tensor:
-        x = self if dtype is None else self.astype(dtype)
-        if not dtypes.is_floating(x.dtype):
-            raise TypeError(
-                f"mean(): the input must be floating point, not {x.dtype}; use .float() first"
-            )
+        x = _floating_input(self if dtype is None else self.astype(dtype), "mean")
         dims = self._dims(dim, "mean", axis)
         return x.sum(dims, _kd(keepdim, keepdims)) / _count(self.shape, dims)
 
@@ -552,11 +548,9 @@ class Tensor:
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         dims = self._dims(dim, "var", axis)
-        dof = _count(self.shape, dims) - correction
-        if dof <= 0:
+        if _count(self.shape, dims) - correction <= 0:
             warnings.warn("var(): degrees of freedom is <= 0", UserWarning, stacklevel=2)
-        centered = self - self.mean(dims, keepdim=True)
-        return (centered * centered).sum(dims, _kd(keepdim, keepdims)) / builtins_max(dof, 0)
+        return Var.apply(_floating_input(self, "var"), dims, correction, _kd(keepdim, keepdims))
 
     def std(
         self,
@@ -1148,6 +1142,15 @@ def _dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
     return None if ndim == 0 else dims
 
 
+def _floating_input(x: Tensor, op: str) -> Tensor:
+    """``x``, if floating point; an integer tensor has no mean (as in PyTorch)."""
+    if not dtypes.is_floating(x.dtype):
+        raise TypeError(
+            f"{op}(): the input must be floating point, not {x.dtype}; use .float() first"
+        )
+    return x
+
+
 def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
     if dims is None:
         return int(np.prod(shape))
@@ -1393,6 +1396,7 @@ from .ops.reduce import (  # noqa: E402
     Prod,
     Softmax,
     Sum,
+    Var,
 )
 from .ops.shape import BroadcastTo, Permute, Reshape  # noqa: E402
 from .ops.special import Erf, Heaviside, Relu  # noqa: E402

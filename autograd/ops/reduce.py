@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,33 @@ class Sum(Function):
         # a full reduction's gradient (0-d, or all ones) broadcasts back as it is
         g = grad if ctx.dims is None else _keep(grad, ctx.shape, ctx.dims, ctx.keepdim)
         return BroadcastTo._fwd(g, ctx.shape), None, None
+
+
+class Var(Function):
+    """y = sum((x - mean)^2) / (n - correction) over dims;  dx = 2 grad (x - mean) / (n -
+    correction), PyTorch's formula (no mean of the gradient to subtract: it is 0 exactly)"""
+
+    __slots__ = ("dims", "keepdim", "dof")
+    _raw_backward = True  # operators and .mean(axis=, keepdims=): the same on both
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, correction: float, keepdim: bool
+    ) -> np.ndarray:
+        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        dof = max(n - correction, 0)
+        ctx.dims, ctx.keepdim, ctx.dof = dims, keepdim, dof
+        centered = x - x.mean(axis=dims, keepdims=True)
+        out = np.asarray(np.sum(centered * centered, axis=dims, keepdims=keepdim) / dof)
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Any:
+        (x,) = ctx.saved_tensors
+        scale = 2.0 / ctx.dof if ctx.dof else math.inf  # no degrees of freedom: inf, as torch
+        g = _keep(grad, x.shape, ctx.dims, ctx.keepdim)
+        return g * (x - x.mean(axis=ctx.dims, keepdims=True)) * scale, None, None, None
 
 
 class Prod(Function):

@@ -76,8 +76,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("prod", "+inf"): "two zeros and an inf: PyTorch gives the others 0, ours 0 * inf",
     ("prod", "-inf"): "as above",
     ("prod", "nan"): "as above, with NaN",
-    ("var", "+inf"): "the centered inf gives NaN here, inf in PyTorch's fused formula",
-    ("var", "-inf"): "as above",
 }
 
 
