@@ -9,7 +9,7 @@ import numpy as np
 
 from ..function import Function
 from ..grad_mode import is_grad_enabled
-from ..tensor import Tensor, _dims, where
+from ..tensor import Tensor, _count, _dims, where
 from .elementwise import Exp, Where
 from .shape import BroadcastTo, Reshape
 
@@ -60,8 +60,7 @@ class Var(Function):
     def forward(
         ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, correction: float, keepdim: bool
     ) -> np.ndarray:
-        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
-        dof = max(n - correction, 0)
+        dof = max(_count(x.shape, dims) - correction, 0)
         ctx.dims, ctx.keepdim, ctx.dof = dims, keepdim, dof
         centered = x - x.mean(axis=dims, keepdims=True)
         out = np.asarray(np.sum(centered * centered, axis=dims, keepdims=keepdim) / dof)

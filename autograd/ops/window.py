@@ -10,6 +10,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..function import Function
 from ..tensor import Tensor
+from .elementwise import all_finite
 
 Pair = tuple[int, int]
 Pads = tuple[int, int, int, int]  # (top, bottom, left, right), as the image is drawn
@@ -383,7 +384,7 @@ class ScatterArgmax(Function):
         # exact; windows that overlap add up across taps. g * mask goes straight into the
         # strided slice (3x faster than np.where), but inf * 0 and nan * 0 are nan, so a
         # non-finite g takes np.where and the other taps still get exact zeros.
-        finite = bool(np.isfinite(g).all())
+        finite = all_finite(g)
         zero = np.zeros((), dtype=g.dtype)
         for k in range(kernel[0] * kernel[1]):
             sl = _tap_slices(k, kernel, dilation, stride, (oh, ow))
