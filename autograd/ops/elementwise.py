@@ -14,6 +14,12 @@ from ..tensor import Tensor
 _NO_INPUTS = (None, None)
 
 
+def zeros_of(grad: Any) -> np.ndarray:
+    """A zero gradient of ``grad``'s shape and dtype: exact zeros, as PyTorch's zeros_like,
+    where ``grad * 0.0`` would give NaN for an inf gradient and -0.0 for a negative one."""
+    return np.zeros(grad.shape, grad.dtype)
+
+
 def _floating(x: np.ndarray) -> np.ndarray:
     """Math on integers gives float32 (as in PyTorch), not NumPy's float64."""
     return x if x.dtype.kind in "fc" else x.astype(np.float32)
@@ -110,7 +116,7 @@ class Pow(Function):
         ga = gb = None
         if na is not None:
             if isinstance(b, (int, float)):
-                ga = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+                ga = zeros_of(grad) if b == 0 else grad * b * a ** (b - 1)
             else:
                 ga = Where._fwd(np.asarray(b) == 0, 0.0, grad * b * a ** (b - 1))
         if nb is not None:
@@ -349,7 +355,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return np.zeros(grad.shape, grad.dtype)  # exact zeros, for an inf gradient too
+        return zeros_of(grad)
 
 
 def _sign(x: np.ndarray) -> np.ndarray:
@@ -549,7 +555,7 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return grad * 0.0, None
+        return zeros_of(grad), None
 
 
 class Copy(Function):
@@ -564,4 +570,4 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
-        return grad * 0.0, grad
+        return zeros_of(grad), grad

@@ -11,7 +11,7 @@ import numpy as np
 from ..function import Function
 from ..grad_mode import state
 from ..tensor import Tensor
-from .elementwise import Exp, Where, all_finite
+from .elementwise import Exp, Where, all_finite, zeros_of
 
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
 # as in his CALERF (Netlib specfun): max relative error near 1e-16 in float64 on each interval.
@@ -146,7 +146,7 @@ class Heaviside(Function):
         nx, nv = ctx.next_functions
         # The step is flat almost everywhere: a zero gradient (not None) keeps the input in
         # the graph, so a perceptron built on it trains nothing rather than failing.
-        gx = grad * 0.0 if nx is not None else None
+        gx = zeros_of(grad) if nx is not None else None
         gv = Where._fwd(ctx.at_zero, grad, 0.0) if nv is not None else None
         return gx, gv
 

@@ -474,3 +474,23 @@ def test_max_and_min_with_a_nan_give_both_inputs_the_gradient(op: Any) -> None:
     np.testing.assert_array_equal(gb.data, [1.0, 1.0, 0.5, 1.0 - wins_a])
     y = op(a, b.detach())
     assert y.grad_fn._saved_raw[1] is None
+
+
+ZERO_GRADIENT = [
+    ("sign", lambda t: t.sign()),
+    ("x ** 0", lambda t: t**0),
+    ("heaviside", lambda t: t.heaviside(autograd.tensor(0.5, dtype=np.float64))),
+    ("fill_", lambda t: (t * 1.0).fill_(3.0)),
+    ("copy_", lambda t: (t * 1.0).copy_(autograd.tensor([1.0, 2.0, 3.0], dtype=np.float64))),
+]
+
+
+@pytest.mark.parametrize("name, op", ZERO_GRADIENT, ids=[n for n, _ in ZERO_GRADIENT])
+def test_a_zero_gradient_is_exact_zeros_whatever_comes_from_above(
+    name: str, op: Callable[[Any], Any]
+) -> None:
+    """PyTorch returns zeros_like for these, not grad * 0: an inf gradient gives 0, not NaN,
+    and a negative one +0.0, not -0.0."""
+    x = autograd.tensor([-1.0, 0.0, 2.0], dtype=np.float64, requires_grad=True)
+    (g,) = autograd.grad(op(x), x, autograd.tensor([np.inf, -np.inf, -1.0]), allow_unused=True)
+    assert g is not None and (g.data == 0).all() and not np.signbit(g.data).any(), g
