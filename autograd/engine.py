@@ -7,6 +7,7 @@ import contextlib
 import gc
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -197,27 +198,14 @@ def _execute(
     targets: dict[Any, int] | None,
     accumulate: bool,
 ) -> dict[Any, Tensor]:
-    """Run every node once, after all of its consumers (Kahn's algorithm, no recursion)."""
-    deps: dict[Any, int] = {}  # node -> edges into it from nodes still to run
-    stack = []
-    for fn, _ in roots:
-        if fn not in deps:
-            deps[fn] = 0
-            stack.append(fn)
-    while stack:
-        fn = stack.pop()
-        if not isinstance(fn, Function):
-            continue
-        if targets is None and fn._saved is RELEASED:  # fail before any accumulation
-            raise RuntimeError(fn._released_message())
-        for nxt in fn.next_functions:
-            if nxt is not None:
-                n = deps.get(nxt)
-                if n is None:
-                    deps[nxt] = 1
-                    stack.append(nxt)
-                else:
-                    deps[nxt] = n + 1
+    """Run each node that holds a gradient once, the most recently recorded first; then hand
+    the leaves their gradients.
+
+    A node is recorded after every node it takes an input from, so when the latest node still
+    holding a gradient runs, every node that passes it a gradient has run: its gradient is
+    whole. A max-heap on the nodes' sequence numbers gives that order (as PyTorch's ready
+    queue), with no pass to count edges first and no recursion.
+    """
     needed = _needed(roots, targets) if targets is not None else None
     anomaly = state.anomaly
     observers = tuple(_observers) if _observers else ()
@@ -225,17 +213,20 @@ def _execute(
     # plain arrays: ops with a raw backward (``Function._raw_backward``) run on them directly.
     raw = not create_graph and not observers
 
-    buffers: dict[Any, Any] = {}
-    ready: list[Any] = []
+    buffers: dict[Any, Any] = {}  # node or (node, output number) or leaf -> its gradient
+    heap: list[int] = []  # minus the sequence numbers of the nodes holding a gradient
+    nodes: dict[int, Function] = {}  # minus sequence number -> node
+    leaves: list[Tensor] = []  # leaves holding a gradient, in order of arrival
     for (fn, nr), g0 in zip(roots, grads):
         k = fn if nr == 0 else (fn, nr)
-        prev0 = buffers.get(k)
         gd: Any = g0.data if raw else g0
-        buffers[k] = gd if prev0 is None else prev0 + gd
-        if deps[fn] == 0 and (not ready or all(r is not fn for r in ready)):
-            ready.append(fn)
+        prev = buffers.get(k)
+        if prev is None:
+            buffers[k] = gd
+            _schedule(fn, heap, nodes, leaves)
+        else:
+            buffers[k] = prev + gd
     captured: dict[Any, Tensor] = {}
-    stored: set[int] = set(user)
     fast = needed is None and not anomaly and not observers
     prev_mode, prev_raw = state.grad_enabled, state.raw
     state.grad_enabled = create_graph
@@ -246,97 +237,92 @@ def _execute(
     gc_was_on = gc.isenabled()
     gc.disable()
     g: Any
-    gs: Any
     gi: Any
     grads_in: Any
     try:
-        while ready:
-            fn = ready.pop()
-            if not isinstance(fn, Function):  # a leaf tensor: hooks, then store
-                g = buffers.pop(fn, None)
-                if g is not None:
-                    if fn._hooks:
-                        g = _run_hooks(fn._hooks, g, raw)
-                    for observe in observers:
-                        observe(fn, [g], None)
-                    if targets is None or fn in targets:
-                        if not accumulate:
-                            if g.dtype != fn.data.dtype:  # as PyTorch: the input's dtype
-                                g = g.astype(fn.data.dtype)
-                            captured[fn] = Tensor._make(g) if raw else g
-                        elif raw:
-                            _accumulate_raw(fn, g, stored)
-                        else:
-                            _accumulate(fn, g, create_graph, stored)
+        while heap:
+            fn = nodes.pop(heappop(heap), None)
+            if fn is None:  # a node with several outputs, scheduled once per output
                 continue
             nexts = fn.next_functions
             # Our ops' formulas give each input its own shape; a user's are checked.
             trusted = fn._raw_backward
             if fast and fn._extra is None:  # the common case, inline
-                g = buffers.pop(fn, None)
-                grads_in = None
-                if g is not None:
-                    gshape = g.shape
-                    if not raw:
+                if fn._saved is RELEASED:
+                    raise RuntimeError(fn._released_message())
+                g = buffers.pop(fn)
+                gshape = g.shape
+                if not raw:
+                    grads_in = fn.backward(fn, g)
+                elif not trusted:
+                    grads_in = fn.backward(fn, Tensor._make(g))
+                elif fn._grad_inplace:
+                    state.grad_owned = _owned(g)
+                    try:
                         grads_in = fn.backward(fn, g)
-                    elif not trusted:
-                        grads_in = fn.backward(fn, Tensor._make(g))
-                    elif fn._grad_inplace:
-                        state.grad_owned = _owned(g)
-                        try:
-                            grads_in = fn.backward(fn, g)
-                        finally:
-                            state.grad_owned = False
-                    else:
-                        grads_in = fn.backward(fn, g)
-                    if type(grads_in) is not tuple:
-                        grads_in = _as_tuple(grads_in)
+                    finally:
+                        state.grad_owned = False
+                else:
+                    grads_in = fn.backward(fn, g)
+                if type(grads_in) is not tuple:
+                    grads_in = _as_tuple(grads_in)
             else:
                 gs = _node_grads(fn, buffers, targets, captured, accumulate, raw)
-                grads_in = None
-                if gs is not None:
-                    gshape = gs[0].shape
-                    if needed is None or any(n is not None and needed.get(n) for n in nexts):
-                        if fn._saved is RELEASED:
-                            raise RuntimeError(fn._released_message())
-                        grads_in = _call_backward(fn, gs, anomaly, raw)
-                        for observe in observers:
-                            observe(fn, gs, grads_in)
-            if grads_in is None:  # no gradient reached this node: only count it as run
-                grads_in = (None,) * len(nexts)
-            elif not trusted and len(grads_in) != len(nexts):
+                gshape = gs[0].shape
+                if needed is not None and not any(n is not None and needed.get(n) for n in nexts):
+                    continue  # a target itself, with nothing needed beyond it
+                if fn._saved is RELEASED:
+                    raise RuntimeError(fn._released_message())
+                grads_in = _call_backward(fn, gs, anomaly, raw)
+                for observe in observers:
+                    observe(fn, gs, grads_in)
+            if not trusted and len(grads_in) != len(nexts):
                 _bad_count(fn, len(grads_in))
             shapes = fn._in_shapes
             nrs = fn._next_nr
             i = -1
             for nxt, gi in zip(nexts, grads_in):
                 i += 1
-                if nxt is None or needed is not None and not needed.get(nxt):
+                if gi is None or nxt is None or needed is not None and not needed.get(nxt):
                     continue
-                if gi is not None:
-                    if raw:
-                        if type(gi) is not np.ndarray:  # a Tensor, a NumPy scalar, a number
-                            gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
-                    elif type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
-                        gi = gi if isinstance(gi, Tensor) else Tensor._make(np.asarray(gi))
-                    if shapes is not None:
-                        if gi.shape != shapes[i]:
-                            gi = _sum_to(fn, i, gi, shapes[i])
-                    elif not trusted and gi.shape != gshape:
-                        _bad_shape(fn, i, gi.shape, gshape)
-                    if anomaly:
-                        _check_finite(fn, i, gi)
-                    key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
-                    prev = buffers.get(key)
-                    buffers[key] = gi if prev is None else prev + gi
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    ready.append(nxt)
+                if raw:
+                    if type(gi) is not np.ndarray:  # a Tensor, a NumPy scalar, a number
+                        gi = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+                elif type(gi) is not Tensor:  # an array, a number, or a Tensor subclass
+                    gi = gi if isinstance(gi, Tensor) else Tensor._make(np.asarray(gi))
+                if shapes is not None:
+                    if gi.shape != shapes[i]:
+                        gi = _sum_to(fn, i, gi, shapes[i])
+                elif not trusted and gi.shape != gshape:
+                    _bad_shape(fn, i, gi.shape, gshape)
+                if anomaly:
+                    _check_finite(fn, i, gi)
+                key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
+                prev = buffers.get(key)
+                if prev is None:
+                    buffers[key] = gi
+                    _schedule(nxt, heap, nodes, leaves)
+                else:
+                    buffers[key] = prev + gi
             grads_in = gi = None  # hold no gradient beyond its buffer (see _accumulate_raw)
             if not retain_graph:
                 fn._saved = RELEASED
                 fn._saved_raw = ()
+        for leaf in leaves:  # hooks, then store
+            g = buffers.pop(leaf)
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, raw)
+            for observe in observers:
+                observe(leaf, [g], None)
+            if targets is None or leaf in targets:
+                if not accumulate:
+                    if g.dtype != leaf.data.dtype:  # as PyTorch: the input's dtype
+                        g = g.astype(leaf.data.dtype)
+                    captured[leaf] = Tensor._make(g) if raw else g
+                elif raw:
+                    _accumulate_raw(leaf, g, user)
+                else:
+                    _accumulate(leaf, g, create_graph, user)
     finally:
         state.grad_enabled = prev_mode
         state.raw = prev_raw
@@ -346,6 +332,16 @@ def _execute(
             gc.enable()
         _GraphGC.backward_done()
     return captured
+
+
+def _schedule(fn: Any, heap: list[int], nodes: dict[int, Function], leaves: list[Tensor]) -> None:
+    """``fn`` has just received its first gradient: queue it (a node) or note it (a leaf)."""
+    if isinstance(fn, Function):
+        s = -fn._seq
+        heappush(heap, s)
+        nodes[s] = fn
+    else:
+        leaves.append(fn)
 
 
 def _needed(roots: list[Any], targets: dict[Any, int]) -> dict[int, bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import traceback
 from typing import Any
@@ -64,6 +65,7 @@ class _GraphGC:
     """
 
     relax_at = 1_000
+    relax_seq = relax_at  # the sequence number ``relax_at`` past the last backward's
     saved_threshold: int | None = None
     relaxed_threshold = 1_000
 
@@ -77,8 +79,9 @@ class _GraphGC:
     @classmethod
     def backward_done(cls) -> None:
         """Called at the end of every backward pass."""
-        big = RECORDED[0] >= cls.relax_at
-        RECORDED[0] = 0
+        n = next(SEQ)
+        big = n >= cls.relax_seq
+        cls.relax_seq = n + cls.relax_at
         if not big and cls.saved_threshold is not None:
             cls.restore()
 
@@ -91,8 +94,10 @@ class _GraphGC:
             cls.saved_threshold = None
 
 
-# Nodes recorded since the last backward (see _GraphGC).
-RECORDED = [0]
+# Numbers recorded nodes in order: a node's is above that of every node it takes an input
+# from, which gives the engine its order, and the count since the last backward drives the
+# GC plan. (``next`` on a count is atomic: no two nodes share a number, even across threads.)
+SEQ = itertools.count(1)
 _NO_NR: tuple[int, ...] = ()
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -162,6 +167,7 @@ class Function:
         "_saved_ver",
         "_in_shapes",
         "_extra",
+        "_seq",
         "__weakref__",
     )
 
@@ -191,6 +197,7 @@ class Function:
     _saved_ver: tuple[int, ...] | None
     _in_shapes: tuple[Any, ...] | None
     _extra: dict[str, Any] | None
+    _seq: int
 
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
@@ -637,10 +644,11 @@ _new = object.__new__
 
 def _new_node(cls: type[Function]) -> Any:
     """A node of ``cls`` being recorded, counted for the GC plan (see _GraphGC)."""
-    n = RECORDED[0] = RECORDED[0] + 1
-    if n == _GraphGC.relax_at:
+    n = next(SEQ)
+    if n == _GraphGC.relax_seq:
         _GraphGC.relax()
     ctx = _new(cls)
+    ctx._seq = n
     ctx._saved = None
     ctx._saved_ver = None
     ctx._extra = None

@@ -432,3 +432,77 @@ def test_relu_backward_in_place_gives_the_same_gradients():
     (x1.relu() * 2.0 + x2.relu() * 3.0).relu().sum().backward()
     np.testing.assert_allclose(x1.grad.data, [0.0, 2.0, 2.0])
     np.testing.assert_allclose(x2.grad.data, [3.0, 0.0, 0.0])
+
+
+def test_a_node_runs_only_after_every_node_that_passes_it_a_gradient():
+    # y feeds a one-op branch and a 50-op branch; the short branch's node is recorded
+    # last, so y's node would run too early if the engine went by arrival alone.
+    x = t64([0.5, -1.0])
+    y = x * 2.0
+    long = y
+    for _ in range(50):
+        long = long * 1.0
+    seen = []
+    y.register_hook(lambda g: seen.append(g.data.copy()))  # y's whole gradient, once
+    (long + y.exp()).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2.0 * (1.0 + np.exp(2.0 * x.data)))
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], 1.0 + np.exp(y.data))
+
+
+def test_a_node_with_several_outputs_runs_once_with_all_of_their_gradients():
+    class Halves(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x[:2] * 1.0, x[2:] * 1.0
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            calls.append((ga.data.copy(), gb.data.copy()))
+            return autograd.cat([ga, gb])
+
+    calls = []
+    x = t64([1.0, 2.0, 3.0, 4.0])
+    a, b = Halves.apply(x * 1.0)
+    (a.sum() * 2.0 + (b * 3.0).sum()).backward()  # two outputs reach it at different times
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0, 3.0, 3.0])
+    assert len(calls) == 1
+    np.testing.assert_allclose(calls[0][0], [2.0, 2.0])
+    np.testing.assert_allclose(calls[0][1], [3.0, 3.0])
+
+
+def test_leaves_get_their_gradients_after_every_node_has_run():
+    x, w = t64([1.0, 2.0]), t64([3.0, 4.0])
+    order = []
+    w.register_hook(lambda g: order.append("w"))
+    x.register_hook(lambda g: order.append("x"))
+    with autograd.engine.observe(lambda node, out, inp: order.append(type(node).__name__)):
+        ((x * w).exp().sum()).backward()
+    assert order == ["Sum", "Exp", "Mul", "x", "Tensor", "w", "Tensor"]
+
+
+def test_nodes_recorded_after_a_backward_or_in_other_threads_keep_the_order():
+    import threading
+
+    x = t64([0.3, 0.7])
+    (dx,) = autograd.grad((x**3).sum(), x, create_graph=True)  # recorded during a backward
+    (dx * x).sum().backward()  # d/dx (3x^2 * x) = 9x^2
+    np.testing.assert_allclose(x.grad.data, 9 * x.data**2)
+
+    results = {}
+
+    def worker(k):
+        v = t64([float(k), 1.0])
+        y = v
+        for _ in range(300):
+            y = y * 1.0 + 0.0
+        (y * y).sum().backward()
+        results[k] = v.grad.data.copy()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(4):
+        np.testing.assert_allclose(results[k], [2.0 * k, 2.0])
