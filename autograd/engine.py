@@ -379,39 +379,35 @@ def _node_grads(
     captured: dict[Any, Tensor],
     accumulate: bool,
     raw: bool,
-) -> list[Any] | None:
-    """The gradient of each of the node's outputs (arrays when ``raw``), after tensor hooks
-    and retain_grad."""
+) -> list[Any]:
+    """The gradient of each of the node's outputs (arrays when ``raw``; zeros for an output
+    that got none), after tensor hooks and retain_grad."""
     extra = fn._extra
     if extra is None:
-        g = buffers.pop(fn, None)
-        gs = None if g is None else [g]
+        gs = [buffers.pop(fn)]
     else:
         n = extra.get("n_out", 1)
-        got = [buffers.pop(_key(fn, i), None) for i in range(n)]
-        if all(g is None for g in got):
-            gs = None
-        else:
-            meta = extra.get("out_meta")
-            gs = []
-            for i, g in enumerate(got):
-                if g is None:
-                    g = np.zeros(*meta[i])  # type: ignore[index]
-                    g = g if raw else Tensor._make(g)
-                gs.append(g)
-            hooks = extra.get("hooks", {})
-            retain = extra.get("retain", {})
-            for i in range(n):
-                gs[i] = _run_hooks(hooks.get(i), gs[i], raw)
-                ref = retain.get(i)
-                t = ref() if ref is not None else None
-                if t is not None:
-                    if raw:  # its own copy: the array flows on through the graph
-                        g = Tensor._make(gs[i].copy())
-                    else:
-                        g = gs[i] if gs[i].grad_fn is not None else gs[i].detach()
-                    t.grad = g if t.grad is None else t.grad + g
-    if gs is not None and targets is not None:
+        meta = extra.get("out_meta")
+        gs = []
+        for i in range(n):
+            g = buffers.pop(_key(fn, i), None)
+            if g is None:
+                g = np.zeros(*meta[i])  # type: ignore[index]
+                g = g if raw else Tensor._make(g)
+            gs.append(g)
+        hooks = extra.get("hooks", {})
+        retain = extra.get("retain", {})
+        for i in range(n):
+            gs[i] = _run_hooks(hooks.get(i), gs[i], raw)
+            ref = retain.get(i)
+            t = ref() if ref is not None else None
+            if t is not None:
+                if raw:  # its own copy: the array flows on through the graph
+                    g = Tensor._make(gs[i].copy())
+                else:
+                    g = gs[i] if gs[i].grad_fn is not None else gs[i].detach()
+                t.grad = g if t.grad is None else t.grad + g
+    if targets is not None:
         for i, g in enumerate(gs):
             k = _key(fn, i)
             if k in targets:
