@@ -305,8 +305,8 @@ def _execute(
                 else:
                     buffers[key] = prev + gi
             grads_in = gi = None  # hold no gradient beyond its buffer (see _accumulate_raw)
-            if not retain_graph and fn._saved:  # as PyTorch: a node that saved nothing
-                fn._saved = RELEASED  # can run again
+            if not retain_graph:
+                fn._saved = RELEASED
                 fn._saved_raw = ()
         for leaf in leaves:  # hooks, then store
             g = buffers.pop(leaf)

@@ -130,29 +130,3 @@ def test_binary_ops_match_torch_on_every_pair_of_edge_values(name: str) -> None:
         torch.autograd.grad(theirs, (ta, tb), torch.tensor(g)),
     ):
         np.testing.assert_allclose(mine.data, torch_grad.numpy(), 1e-12, 0, True)
-
-
-# a second backward without retain_graph: where we raise and PyTorch does not, and why
-SECOND_BACKWARD_KNOWN = {
-    "mean": "ours is sum / n, and the division keeps n; PyTorch's mean keeps only sizes",
-}
-
-
-@pytest.mark.parametrize("name", list(UNARY), ids=list(UNARY))
-def test_a_second_backward_raises_exactly_when_torch_raises(name: str) -> None:
-    def raises(module: Any, make: Callable[..., Any]) -> bool:
-        y = UNARY[name](module, make(np.array([0.5, 1.5, 2.5]))).sum()
-        y.backward()
-        try:
-            y.backward()
-        except RuntimeError as e:
-            assert "retain_graph=True" in str(e)
-            return True
-        return False
-
-    ours = raises(autograd, lambda a: autograd.tensor(a, requires_grad=True))
-    theirs = raises(torch, lambda a: torch.tensor(a, requires_grad=True))
-    if name in SECOND_BACKWARD_KNOWN:
-        assert ours and not theirs, SECOND_BACKWARD_KNOWN[name]
-    else:
-        assert ours == theirs
