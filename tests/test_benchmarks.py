@@ -43,5 +43,14 @@ def test_engine_profile_runs() -> None:
     lines = [
         line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line
     ]
-    assert len(lines) == 1 + 14  # the header and every figure
+    assert len(lines) == 1 + 12  # the header and every figure
+    assert all(float(line.split("|")[2]) > 0 for line in lines[1:])
+
+
+def test_floor_runs() -> None:
+    proc = _run_module("benchmarks.floor", "--quick", timeout=120)
+    lines = [
+        line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line
+    ]
+    assert len(lines) >= 1 + 4  # the header, NumPy, the two reference engines, ours
     assert all(float(line.split("|")[2]) > 0 for line in lines[1:])
