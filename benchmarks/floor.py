@@ -160,6 +160,10 @@ class _Node:
     extra: Any
     seq: int
 
+    def save_for_backward(self, *items: Any) -> None:
+        """The ctx API of our ops (``_LeanCtx``): one item is kept as is, several as a tuple."""
+        self.saved = items[0] if len(items) == 1 else items
+
 
 class _Lean:
     __slots__ = (
@@ -185,7 +189,7 @@ class _Lean:
     _hooks: Any
 
     def __mul__(self, other: Any) -> _Lean:
-        if type(other) is _Lean:
+        if type(other) is type(self):
             return _op(_two, np.multiply, self, other, (other.data, self.data))
         c = _const(self, other)
         return _op(_scale, np.multiply, self, c, c)
@@ -219,8 +223,8 @@ class _Lean:
 _OUT = object()  # "the op saves its output"
 
 
-def _make(data: np.ndarray, node: Any = None) -> _Lean:
-    t = _new(_Lean)
+def _make(data: np.ndarray, node: Any = None, kind: type[_Lean] | None = None) -> _Lean:
+    t = _new(kind or _Lean)
     t.data = data
     t.grad = None
     t.requires_grad = node is not None
@@ -242,23 +246,31 @@ def _const(t: _Lean, x: float) -> Any:
     return c
 
 
-def _op(formula: Any, ufunc: Any, a: _Lean, b: Any, saved: Any) -> _Lean:
-    """Compute under NumPy's error state and record: one Python frame per op."""
+def _op(formula: Any, fn: Any, a: _Lean, b: Any, saved: Any, with_ctx: bool = False) -> _Lean:
+    """Compute under NumPy's error state and record: one Python frame per op (two with
+    ``with_ctx``: ``fn`` is then a forward that takes the node as ctx and saves through it)."""
+    node = _new(_Node)
+    kind = type(a)
+    tb = type(b) is kind
+    bd = b.data if tb else b
     token = _set_errstate(_IGNORE)
     try:
-        out = ufunc(a.data) if b is None else ufunc(a.data, b.data if type(b) is _Lean else b)
+        if with_ctx:
+            out = fn(node, a.data) if b is None else fn(node, a.data, bd)
+            saved = node.saved
+        else:
+            out = fn(a.data) if b is None else fn(a.data, bd)
     finally:
         _reset_errstate(token)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
-    if not (a.requires_grad or type(b) is _Lean and b.requires_grad) or not state.grad_enabled:
-        return _make(out)
-    node = _new(_Node)
+    if not (a.requires_grad or tb and b.requires_grad) or not state.grad_enabled:
+        return _make(out, None, kind)
     node.seq = next(SEQ)
     node.formula = formula
     na = a.grad_fn or a if a.requires_grad else None
     shapes: tuple[tuple[int, ...], ...]
-    if type(b) is _Lean:
+    if tb:
         node.next_functions = (na, b.grad_fn or b if b.requires_grad else None)
         shapes = (a.data.shape, b.data.shape)
     else:
@@ -269,7 +281,82 @@ def _op(formula: Any, ufunc: Any, a: _Lean, b: Any, saved: Any) -> _Lean:
     node.extra = None
     if state.anomaly:
         raise NotImplementedError("anomaly mode: not part of the lower bound")
-    return _make(out, node)
+    return _make(out, node, kind)
+
+
+class _LeanCtx(_Lean):
+    """``_Lean`` with each op written as ours are: ``forward(ctx, ...)`` saving through
+    ``ctx.save_for_backward``, one more Python frame (and call) per op."""
+
+    __slots__ = ()
+
+    def __mul__(self, other: Any) -> _Lean:
+        if type(other) is type(self):
+            return _op(_two, _fwd_mul, self, other, None, True)
+        return _op(_scale, _fwd_scale, self, _const(self, other), None, True)
+
+    def __add__(self, other: Any) -> _Lean:
+        return _op(_same, _fwd_add, self, _const(self, other), None, True)
+
+    def __sub__(self, other: Any) -> _Lean:
+        return _op(_same, _fwd_sub, self, _const(self, other), None, True)
+
+    def __truediv__(self, other: Any) -> _Lean:
+        return _op(_scale, _fwd_scale, self, _const(self, 1.0 / other), None, True)
+
+    def sin(self) -> _Lean:
+        return _op(_sin, _fwd_sin, self, None, None, True)
+
+    def exp(self) -> _Lean:
+        return _op(_scale, _fwd_exp, self, None, None, True)
+
+    def tanh(self) -> _Lean:
+        return _op(_tanh, _fwd_tanh, self, None, None, True)
+
+    def sum(self) -> _Lean:
+        return _op(_expand, _fwd_sum, self, None, None, True)
+
+
+def _fwd_mul(ctx: _Node, a: Any, b: Any) -> Any:
+    ctx.save_for_backward(b, a)
+    return np.multiply(a, b)
+
+
+def _fwd_scale(ctx: _Node, a: Any, c: Any) -> Any:
+    ctx.save_for_backward(c)
+    return np.multiply(a, c)
+
+
+def _fwd_add(ctx: _Node, a: Any, c: Any) -> Any:
+    ctx.save_for_backward(None)
+    return np.add(a, c)
+
+
+def _fwd_sub(ctx: _Node, a: Any, c: Any) -> Any:
+    ctx.save_for_backward(None)
+    return np.subtract(a, c)
+
+
+def _fwd_sin(ctx: _Node, x: Any) -> Any:
+    ctx.save_for_backward(x)
+    return np.sin(x)
+
+
+def _fwd_exp(ctx: _Node, x: Any) -> Any:
+    out = np.exp(x)
+    ctx.save_for_backward(out)
+    return out
+
+
+def _fwd_tanh(ctx: _Node, x: Any) -> Any:
+    out = np.tanh(x)
+    ctx.save_for_backward(out)
+    return out
+
+
+def _fwd_sum(ctx: _Node, x: Any) -> Any:
+    ctx.save_for_backward(x.shape)
+    return x.sum()
 
 
 def _lean_backward(root: _Lean) -> None:
@@ -300,7 +387,7 @@ def _lean_backward(root: _Lean) -> None:
                 prev = buffers.get(nxt)
                 if prev is not None:
                     buffers[nxt] = prev + g
-                elif type(nxt) is _Lean:
+                elif isinstance(nxt, _Lean):
                     buffers[nxt] = g
                     leaves.append(nxt)
                 else:
@@ -326,11 +413,19 @@ def _lean_backward(root: _Lean) -> None:
             gc.enable()
 
 
-def lean_chain10() -> Any:
-    x = _make(X0)
+def _lean_run(kind: type[_Lean]) -> Any:
+    x = _make(X0, None, kind)
     x.requires_grad = True
     _chain10(x).backward()
     return x.grad.data if x.grad is not None else None
+
+
+def lean_chain10() -> Any:
+    return _lean_run(_Lean)
+
+
+def lean_ctx_chain10() -> Any:
+    return _lean_run(_LeanCtx)
 
 
 def rows(cfg: Config) -> list[tuple[str, float]]:
@@ -341,6 +436,7 @@ def rows(cfg: Config) -> list[tuple[str, float]]:
         ("NumPy by hand", chain10_numpy),
         ("featureless engine (the floor)", bare_chain10),
         ("the floor + the costs no design avoids (a lower bound)", lean_chain10),
+        ("the same, each op a forward(ctx, ...) as ours", lean_ctx_chain10),
         ("ours", chain10_autograd),
     ]
     if torch is not None:
