@@ -218,14 +218,9 @@ def _execute(
     nodes: dict[int, Function] = {}  # minus sequence number -> node
     leaves: list[Tensor] = []  # leaves holding a gradient, in order of arrival
     for (fn, nr), g0 in zip(roots, grads):
-        k = fn if nr == 0 else (fn, nr)
-        gd: Any = g0.data if raw else g0
-        prev = buffers.get(k)
-        if prev is None:
-            buffers[k] = gd
-            _schedule(fn, heap, nodes, leaves)
-        else:
-            buffers[k] = prev + gd
+        _deliver(
+            fn, fn if nr == 0 else (fn, nr), g0.data if raw else g0, buffers, heap, nodes, leaves
+        )
     captured: dict[Any, Tensor] = {}
     fast = needed is None and not anomaly and not observers
     prev_mode, prev_raw = state.grad_enabled, state.raw
@@ -298,12 +293,7 @@ def _execute(
                 if anomaly:
                     _check_finite(fn, i, gi)
                 key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
-                prev = buffers.get(key)
-                if prev is None:
-                    buffers[key] = gi
-                    _schedule(nxt, heap, nodes, leaves)
-                else:
-                    buffers[key] = prev + gi
+                _deliver(nxt, key, gi, buffers, heap, nodes, leaves)
             grads_in = gi = None  # hold no gradient beyond its buffer (see _accumulate_raw)
             if not retain_graph:
                 fn._saved = RELEASED
@@ -334,8 +324,22 @@ def _execute(
     return captured
 
 
-def _schedule(fn: Any, heap: list[int], nodes: dict[int, Function], leaves: list[Tensor]) -> None:
-    """``fn`` has just received its first gradient: queue it (a node) or note it (a leaf)."""
+def _deliver(
+    fn: Any,
+    key: Any,
+    g: Any,
+    buffers: dict[Any, Any],
+    heap: list[int],
+    nodes: dict[int, Function],
+    leaves: list[Tensor],
+) -> None:
+    """Add ``g`` to the buffer of ``key`` (an output of node ``fn``, or the leaf ``fn``); on a
+    first gradient, queue the node or note the leaf."""
+    prev = buffers.get(key)
+    if prev is not None:
+        buffers[key] = prev + g
+        return
+    buffers[key] = g
     if isinstance(fn, Function):
         s = -fn._seq
         heappush(heap, s)

@@ -32,25 +32,12 @@ from typing import Any
 
 import numpy as np
 
+from autograd import Tensor
 from autograd.function import _IGNORE, SEQ, _reset_errstate, _set_errstate
 from autograd.grad_mode import state
 
 from ._timing import Config, median_time, torch
-from .engine import X0, chain10_autograd, chain10_numpy, chain10_torch
-
-
-def _chain10(x: Any) -> Any:
-    """The 10-op chain on any tensor type with these operators and methods: its sum."""
-    y = x * 1.5
-    y = y + 0.5
-    y = y.sin()
-    y = y * y
-    y = y - 0.1
-    y = y.exp()
-    y = y / 2.0
-    y = y.tanh()
-    y = y * x
-    return y.sum()
+from .engine import X0, chain10, chain10_autograd, chain10_numpy, chain10_torch
 
 
 # -- the floor -------------------------------------------------------------------------------
@@ -141,7 +128,7 @@ def _expand(g: Any, shape: tuple[int, ...]) -> tuple[Any]:
 
 def bare_chain10() -> Any:
     x = _Bare(X0)
-    _chain10(x).backward()
+    chain10(x).backward()
     return x.grad
 
 
@@ -166,18 +153,7 @@ class _Node:
 
 
 class _Lean:
-    __slots__ = (
-        "data",
-        "grad",
-        "requires_grad",
-        "grad_fn",
-        "name",
-        "_output_nr",
-        "_version",
-        "_base",
-        "_hooks",
-        "__weakref__",
-    )
+    __slots__ = Tensor.__slots__  # all of ours' fields
     data: np.ndarray
     grad: _Lean | None
     requires_grad: bool
@@ -416,7 +392,7 @@ def _lean_backward(root: _Lean) -> None:
 def _lean_run(kind: type[_Lean]) -> Any:
     x = _make(X0, None, kind)
     x.requires_grad = True
-    _chain10(x).backward()
+    chain10(x).backward()
     return x.grad.data if x.grad is not None else None
 
 
