@@ -511,3 +511,16 @@ def test_nodes_recorded_after_a_backward_or_in_other_threads_keep_the_order():
         t.join()
     for k in range(4):
         np.testing.assert_allclose(results[k], [2.0 * k, 2.0])
+
+
+def test_grad_with_respect_to_an_intermediate_runs_and_frees_only_the_nodes_above_it():
+    # As PyTorch: y's own node is not run, so it keeps what it saved for a later backward.
+    x = t64([1.0, 2.0])
+    y = x.exp()
+    z = (y * 3.0).sum()
+    (gy,) = autograd.grad(z, y)
+    np.testing.assert_allclose(gy.data, [3.0, 3.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data))
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        z.backward()  # the nodes above y were run and freed
