@@ -11,8 +11,8 @@ python -m benchmarks.floor --quick   # a smoke test (not a measurement)
   done the cheapest way we know: PyTorch's dtype rule for a Python number (a cached 0-d array),
   the thread-local grad mode, NumPy's error state set and reset around each op, a Tensor with
   all of ours' fields, a node object with its inputs, input shapes, sequence number and
-  saves, the engine's heap order and release of saved tensors, and a leaf taking its gradient
-  without a copy when nothing else holds it. It still leaves out what would cost more: version
+  saves, the engine's heap order and release of saved tensors, one flag per node checked in
+  backward, and a leaf taking its gradient without a copy when nothing else holds it. It still leaves out what would cost more: version
   counters for saved tensors, hooks on non-leaves, retain_grad, several outputs, custom
   Functions, create_graph and the errors. So its time is a lower bound for any engine doing
   what ours does, one Python call per op.
@@ -351,6 +351,8 @@ def _lean_backward(root: _Lean) -> None:
             fn = nodes.pop(heappop(heap))
             if fn.saved is _RELEASED:
                 raise RuntimeError("Trying to backward through the graph a second time")
+            if fn.extra is not None:  # the one flag a node's hooks, outputs, ... would set
+                raise NotImplementedError("hooks on non-leaves: not part of the lower bound")
             grads = fn.formula(buffers.pop(fn), fn.saved)
             shapes = fn.in_shapes
             i = -1
