@@ -12,10 +12,12 @@ python -m benchmarks.floor --quick   # a smoke test (not a measurement)
   the thread-local grad mode, NumPy's error state set and reset around each op, a Tensor with
   all of ours' fields, a node object with its inputs, input shapes, sequence number and
   saves, the engine's heap order and release of saved tensors, one flag per node checked in
-  backward, and a leaf taking its gradient without a copy when nothing else holds it. It still leaves out what would cost more: version
-  counters for saved tensors, hooks on non-leaves, retain_grad, several outputs, custom
-  Functions, create_graph and the errors. So its time is a lower bound for any engine doing
-  what ours does, one Python call per op.
+  backward, and a leaf taking its gradient without a copy when nothing else holds it. It
+  still leaves out what would cost more: version counters for saved tensors, hooks on
+  non-leaves, retain_grad, several outputs, custom Functions, create_graph and the errors.
+  So its time is a lower bound for any engine doing what ours does, one Python call per op.
+- ``_LeanCtx``: ``_Lean`` with each op written as ours are, a ``forward(ctx, ...)`` saving
+  through ``ctx.save_for_backward``.
 
 The chain is ``benchmarks.engine``'s: the same ops on the same (4,) float32 input, checked
 against hand-written NumPy before timing.
