@@ -192,7 +192,7 @@ def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set
 def _execute(
     roots: list[Any],
     grads: list[Tensor],
-    user: set[int],
+    stored: set[int],
     retain_graph: bool,
     create_graph: bool,
     targets: dict[Any, int] | None,
@@ -205,6 +205,9 @@ def _execute(
     holding a gradient runs, every node that passes it a gradient has run: its gradient is
     whole. A max-heap on the nodes' sequence numbers gives that order (as PyTorch's ready
     queue), with no pass to count edges first and no recursion.
+
+    ``stored`` holds the ids of arrays a leaf's ``.grad`` must not take as they are: the
+    caller's gradients, then each one stored during this pass.
     """
     needed = _needed(roots, targets) if targets is not None else None
     anomaly = state.anomaly
@@ -218,9 +221,7 @@ def _execute(
     nodes: dict[int, Function] = {}  # minus sequence number -> node
     leaves: list[Tensor] = []  # leaves holding a gradient, in order of arrival
     for (fn, nr), g0 in zip(roots, grads):
-        _deliver(
-            fn, fn if nr == 0 else (fn, nr), g0.data if raw else g0, buffers, heap, nodes, leaves
-        )
+        _deliver(fn, _key(fn, nr), g0.data if raw else g0, buffers, heap, nodes, leaves)
     captured: dict[Any, Tensor] = {}
     fast = needed is None and not anomaly and not observers
     prev_mode, prev_raw = state.grad_enabled, state.raw
@@ -310,9 +311,9 @@ def _execute(
                         g = g.astype(leaf.data.dtype)
                     captured[leaf] = Tensor._make(g) if raw else g
                 elif raw:
-                    _accumulate_raw(leaf, g, user)
+                    _accumulate_raw(leaf, g, stored)
                 else:
-                    _accumulate(leaf, g, create_graph, user)
+                    _accumulate(leaf, g, create_graph, stored)
     finally:
         state.grad_enabled = prev_mode
         state.raw = prev_raw
