@@ -633,7 +633,7 @@ class Tensor:
             dim = axis
         keep = _kd(keepdim, keepdims)
         if dim is None:
-            return Amax.apply(self, None, False) if op == "max" else Amin.apply(self, None, False)
+            return Max.apply(self, None, False) if op == "max" else Min.apply(self, None, False)
         if not isinstance(dim, (int, np.integer)):
             raise TypeError(f"{op}(): 'dim' must be an int, not {type(dim).__name__}")
         d = _dim(dim, self.ndim, op)
@@ -1392,6 +1392,8 @@ from .ops.reduce import (  # noqa: E402
     Amin,
     LogSoftmax,
     LogSumExp,
+    Max,
+    Min,
     Norm,
     Prod,
     Softmax,

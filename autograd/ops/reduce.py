@@ -130,6 +130,7 @@ class Amax(Function):
     __slots__ = ("dims", "keepdim")
     _raw_backward = True
     _ufunc = np.max
+    _nan_shares = False  # a NaN result: NaN gradients (amax), or shared among the NaNs (max)
 
     @classmethod
     def forward(
@@ -145,8 +146,12 @@ class Amax(Function):
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
         x, out = ctx.saved_tensors
-        kept = _keep(out, x.shape, ctx.dims, ctx.keepdim)
-        hit = (np.asarray(x) == np.asarray(kept)).astype(x.dtype)
+        xa = np.asarray(x)
+        kept = np.asarray(_keep(out, x.shape, ctx.dims, ctx.keepdim))
+        hit = xa == kept
+        if ctx._nan_shares:
+            hit = np.where(np.isnan(kept), np.isnan(xa), hit)
+        hit = hit.astype(x.dtype)
         share = hit / np.sum(hit, axis=ctx.dims, keepdims=True)
         return _keep(grad, x.shape, ctx.dims, ctx.keepdim) * share, None, None
 
@@ -157,6 +162,23 @@ class Amin(Amax):
     __slots__ = ()
     _raw_backward = True
     _ufunc = np.min
+
+
+class Max(Amax):
+    """y = max of all of x (``x.max()``);  ties share grad evenly, and a NaN result shares it
+    among the NaNs (PyTorch's max, where amax gives NaN gradients)"""
+
+    __slots__ = ()
+    _raw_backward = True
+    _nan_shares = True
+
+
+class Min(Amin):
+    """y = min of all of x (``x.min()``);  as Max"""
+
+    __slots__ = ()
+    _raw_backward = True
+    _nan_shares = True
 
 
 def _stable_max(x: np.ndarray, dims: Any) -> np.ndarray:

@@ -14,7 +14,19 @@ from hypothesis import strategies as st
 import autograd
 from autograd.ops.elementwise import Abs, Div, Pow, Sqrt
 from autograd.ops.index import Index
-from autograd.ops.reduce import Amax, Amin, LogSoftmax, LogSumExp, Norm, Prod, Softmax, Sum, Var
+from autograd.ops.reduce import (
+    Amax,
+    Amin,
+    LogSoftmax,
+    LogSumExp,
+    Max,
+    Min,
+    Norm,
+    Prod,
+    Softmax,
+    Sum,
+    Var,
+)
 from tests.autograd.ops._table import (
     Row,
     away_from_zero,
@@ -137,8 +149,8 @@ OPS: list[Row] = [
     Row("prod with zeros", (Prod,), _prod_with_zeros),
     Row("amax", (Amax,), _reduction("amax", distinct=True)),
     Row("amin", (Amin,), _reduction("amin", distinct=True)),
-    Row("max()", (Amax,), _extreme_all("max")),
-    Row("min()", (Amin,), _extreme_all("min")),
+    Row("max()", (Max,), _extreme_all("max")),
+    Row("min()", (Min,), _extreme_all("min")),
     Row("max(dim) values", (Index,), _extreme_dim("max")),
     Row("min(dim) values", (Index,), _extreme_dim("min")),
     Row("logsumexp", (LogSumExp,), _reduction("logsumexp", uniform(-5.0, 5.0))),
@@ -174,6 +186,23 @@ def test_amax_amin_and_full_max_min_share_ties_evenly() -> None:
     ]
     assert exact_grads(lambda x: x.min(), x)[0].tolist() == [[1, 0, 0], [0, 0, 0]]
     assert exact_grads(lambda x: x.amax((0, 1)), x)[0].tolist() == [[0, 0.5, 0.5], [0, 0, 0]]
+
+
+def test_full_max_min_of_nan_share_the_gradient_among_the_nans_as_torch() -> None:
+    # PyTorch's max()/min() (evenly_distribute_backward): a NaN result passes the gradient
+    # to the NaNs; amax/amin (and max/min over a dim's values) give NaN, as PyTorch's do.
+    nan = math.nan
+    x = [1.0, nan, 3.0, nan, 3.0]
+    for name in ("max", "min"):
+        t = autograd.tensor(x, requires_grad=True)
+        getattr(t, name)().backward(autograd.tensor(2.0))
+        assert t.grad.tolist() == [0, 1, 0, 1, 0]
+    t = autograd.tensor(x, requires_grad=True)
+    t.amax().backward()
+    assert np.isnan(t.grad.data).all()
+    t = autograd.tensor([1.0, 3.0, 3.0, 2.0], requires_grad=True)  # ties without NaN: as amax
+    t.max().backward(autograd.tensor(3.0))
+    assert t.grad.tolist() == [0, 1.5, 1.5, 0]
 
 
 @pytest.mark.parametrize("keepdim", [False, True])

@@ -58,6 +58,8 @@ UNARY: dict[str, Callable[[Any, Any], Any]] = {
     "sum": lambda m, t: t.sum(),
     "mean": lambda m, t: t.mean(),
     "amax": lambda m, t: t.amax(),
+    "max()": lambda m, t: t.max(),
+    "min()": lambda m, t: t.min(),
     "norm": lambda m, t: t.norm(),
     "var": lambda m, t: t.var(),
     "std": lambda m, t: t.std(),
