@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .function import _IGNORE, RELEASED, Function, _GraphGC, _reset_errstate, _set_errstate
+from .function import _IGNORE, RELEASED, Node, _GraphGC, _reset_errstate, _set_errstate
 from .grad_mode import state
 from .ops.shape import SumTo
 from .tensor import Tensor
@@ -28,7 +28,7 @@ def observe(
     """Within the block, call ``callback(node, grads_out, grads_in)`` at each step of every
     backward pass, in the engine's own order.
 
-    ``node`` is a Function (``grads_in``: what its backward returned, one per input, before
+    ``node`` is a Node (``grads_in``: what its backward returned, one per input, before
     the engine sums broadcast axes) or a leaf Tensor (``grads_in`` is None) about to receive
     ``grads_out[0]``.
 
@@ -218,7 +218,7 @@ def _execute(
 
     buffers: dict[Any, Any] = {}  # node or (node, output number) or leaf -> its gradient
     heap: list[int] = []  # minus the sequence numbers of the nodes holding a gradient
-    nodes: dict[int, Function] = {}  # minus sequence number -> node
+    nodes: dict[int, Node] = {}  # minus sequence number -> node
     leaves: list[Tensor] = []  # leaves holding a gradient, in order of arrival
     for (fn, nr), g0 in zip(roots, grads):
         _deliver(fn, _key(fn, nr), g0.data if raw else g0, buffers, heap, nodes, leaves)
@@ -241,25 +241,26 @@ def _execute(
             if fn is None:  # a node with several outputs, scheduled once per output
                 continue
             nexts = fn.next_functions
+            op = fn.op
             # Our ops' formulas give each input its own shape; a user's are checked.
-            trusted = fn._raw_backward
+            trusted = op._raw_backward
             if fast and fn._extra is None:  # the common case, inline
                 if fn._saved is RELEASED:
                     raise RuntimeError(fn._released_message())
                 g = buffers.pop(fn)
                 gshape = g.shape
                 if not raw:
-                    grads_in = fn.backward(fn, g)
+                    grads_in = op.backward(fn, g)
                 elif not trusted:
-                    grads_in = fn.backward(fn, Tensor._make(g))
-                elif fn._grad_inplace:
+                    grads_in = op.backward(fn, Tensor._make(g))
+                elif op._grad_inplace:
                     state.grad_owned = _owned(g)
                     try:
-                        grads_in = fn.backward(fn, g)
+                        grads_in = op.backward(fn, g)
                     finally:
                         state.grad_owned = False
                 else:
-                    grads_in = fn.backward(fn, g)
+                    grads_in = op.backward(fn, g)
                 if type(grads_in) is not tuple:
                     grads_in = _as_tuple(grads_in)
             else:
@@ -331,7 +332,7 @@ def _deliver(
     g: Any,
     buffers: dict[Any, Any],
     heap: list[int],
-    nodes: dict[int, Function],
+    nodes: dict[int, Node],
     leaves: list[Tensor],
 ) -> None:
     """Add ``g`` to the buffer of ``key`` (an output of node ``fn``, or the leaf ``fn``); on a
@@ -341,7 +342,7 @@ def _deliver(
         buffers[key] = prev + g
         return
     buffers[key] = g
-    if isinstance(fn, Function):
+    if type(fn) is Node:
         s = -fn._seq
         heappush(heap, s)
         nodes[s] = fn
@@ -374,11 +375,11 @@ def _needed(roots: list[Any], targets: dict[Any, int]) -> dict[int, bool]:
 
 
 def _nexts(fn: Any) -> tuple[Any, ...]:
-    return fn.next_functions if isinstance(fn, Function) else ()
+    return fn.next_functions if type(fn) is Node else ()
 
 
 def _node_grads(
-    fn: Function,
+    fn: Node,
     buffers: dict[Any, Any],
     targets: dict[Any, int] | None,
     captured: dict[Any, Tensor],
@@ -438,11 +439,11 @@ def _run_hooks(hooks: list[Any] | None, g: Any, raw: bool = False) -> Any:
     return g
 
 
-def _call_backward(fn: Function, gs: list[Any], anomaly: bool, raw: bool) -> Sequence[Any]:
-    if raw and not fn._raw_backward:
+def _call_backward(fn: Node, gs: list[Any], anomaly: bool, raw: bool) -> Sequence[Any]:
+    if raw and not fn.op._raw_backward:
         gs = [Tensor._make(g) for g in gs]
     try:
-        out = fn.backward(fn, *gs)
+        out = fn.op.backward(fn, *gs)
     except Exception as e:
         if anomaly and fn._extra and "trace" in fn._extra and not getattr(e, "_traced", False):
             e.args = (
@@ -459,14 +460,14 @@ def _as_tuple(out: Any) -> tuple[Any, ...]:
     return tuple(out) if isinstance(out, list) else (out,)
 
 
-def _bad_count(fn: Function, n: int) -> None:
+def _bad_count(fn: Node, n: int) -> None:
     raise RuntimeError(
         f"{fn.name()}.backward returned {n} gradients, but forward had "
         f"{len(fn.next_functions)} inputs"
     )
 
 
-def _sum_to(fn: Function, i: int, g: Any, shape: tuple[int, ...]) -> Any:
+def _sum_to(fn: Node, i: int, g: Any, shape: tuple[int, ...]) -> Any:
     try:
         return SumTo._fwd(g, shape)
     except ValueError:
@@ -474,14 +475,14 @@ def _sum_to(fn: Function, i: int, g: Any, shape: tuple[int, ...]) -> Any:
         raise
 
 
-def _bad_shape(fn: Function, i: int, got: tuple[int, ...], expected: tuple[int, ...]) -> None:
+def _bad_shape(fn: Node, i: int, got: tuple[int, ...], expected: tuple[int, ...]) -> None:
     raise RuntimeError(
         f"{fn.name()}.backward returned a gradient of shape {got} for input {i}, which has "
         f"shape {expected}"
     )
 
 
-def _check_finite(fn: Function, i: int, g: Any) -> None:
+def _check_finite(fn: Node, i: int, g: Any) -> None:
     data = g.data if isinstance(g, Tensor) else g
     if data.dtype.kind in "fc" and not np.isfinite(data).all():
         what = "nan" if np.isnan(data).any() else "inf"

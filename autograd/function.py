@@ -1,4 +1,5 @@
-"""Function: the base of every primitive op and of users' custom ops (forward + backward)."""
+"""Function: the base of every primitive op and of users' custom ops (forward + backward); Node:
+a recorded call of one, the graph's node and the ops' ctx."""
 
 from __future__ import annotations
 
@@ -119,7 +120,7 @@ def _version_of(t: Tensor) -> int:
 
 
 def _modified_error(
-    fn: Function, what: str, shape: tuple[int, ...], dtype: Any, box: list[Any], expected: int
+    fn: Node, what: str, shape: tuple[int, ...], dtype: Any, box: list[Any], expected: int
 ) -> RuntimeError:
     return RuntimeError(
         f"one of the variables needed for gradient computation has been modified by an "
@@ -136,7 +137,8 @@ class Function:
     Subclass it for a custom op. ``forward(ctx, *args)`` receives NumPy arrays for Tensor
     arguments (other arguments as given) and returns an array (or a tuple of arrays);
     ``backward(ctx, *grads)`` receives the gradient of each output as a Tensor and returns one
-    gradient per forward argument (``None`` where there is none). Writing backward with Tensor
+    gradient per forward argument (``None`` where there is none). ``ctx`` is the call's ``Node``
+    (the outputs' ``grad_fn``). Writing backward with Tensor
     ops makes gradients of gradients work. (Our own ops also set ``_raw_backward``: their
     formulas work on arrays too, so a backward without ``create_graph`` runs them on NumPy
     arrays, with no Tensor per intermediate.)
@@ -158,22 +160,12 @@ class Function:
         tensor([12.])
     """
 
-    __slots__ = (
-        "next_functions",
-        "_next_nr",
-        "_saved",
-        "_saved_raw",
-        "_epoch",
-        "_saved_ver",
-        "_in_shapes",
-        "_extra",
-        "_seq",
-        "__weakref__",
-    )
+    __slots__ = ()  # never instantiated: each call is recorded as a Node (below)
 
     # Ops whose output may share memory with their first input (reshape, slicing, ...).
     _view = False
-    # Ops declaring __slots__ (ours) run unrecorded with a shared do-nothing ctx.
+    # Ops declaring __slots__ (ours: the names of what forward keeps on ctx) run unrecorded
+    # with a shared do-nothing ctx.
     _fast_ctx = False
     # An op whose backward formula works on NumPy arrays as well as on Tensors (only
     # operators, ``Function._fwd`` and the dual helpers of ``ops._dual``). When no graph of the
@@ -189,16 +181,6 @@ class Function:
         super().__init_subclass__(**kwargs)
         cls._fast_ctx = "__slots__" in cls.__dict__
 
-    next_functions: tuple[Any, ...]
-    _next_nr: tuple[int, ...]
-    _saved: Any
-    _saved_raw: tuple[Any, ...]
-    _epoch: int
-    _saved_ver: tuple[int, ...] | None
-    _in_shapes: tuple[Any, ...] | None
-    _extra: dict[str, Any] | None
-    _seq: int
-
     @staticmethod
     def forward(ctx: Any, *args: Any) -> Any:
         raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
@@ -212,68 +194,6 @@ class Function:
         """The op's name as shown in errors and graphs (the class name)."""
         return cls.__name__
 
-    # -- ctx API used inside forward/backward -------------------------------------------------
-    def save_for_backward(self, *items: Any) -> None:
-        """Keep arrays (inputs, the output, or others) for backward; see ``saved_tensors``."""
-        self._saved = items
-
-    @property
-    def saved_tensors(self) -> tuple[Any, ...]:
-        """The saved items as Tensors: inputs keep their graph, the output points back here."""
-        saved = self._saved
-        if saved is RELEASED:
-            raise RuntimeError(self._released_message())
-        if not saved:
-            return ()
-        if state.raw and self._raw_backward:
-            if self._epoch == EPOCH[0]:
-                return self._saved_raw
-            return self._saved_arrays(saved)
-        vers = self._saved_ver
-        out: list[Any] = []
-        for i, s in enumerate(saved):
-            kind = type(s)
-            if kind is SavedOutput:
-                if s.version[0]:
-                    raise _modified_error(
-                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
-                    )
-                s = Tensor._make(s.data, self, s.nr)
-            elif kind is np.ndarray:
-                s = Tensor._make(s)
-            elif isinstance(s, Tensor):
-                box = s._version
-                if box is not None and box[0] != (vers[i] if vers else 0):
-                    raise _modified_error(
-                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
-                    )
-            out.append(s)
-        return tuple(out)
-
-    def _saved_arrays(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
-        """The saved items as arrays (a raw backward), after the same version checks."""
-        vers = self._saved_ver
-        out: list[Any] = []
-        i = -1
-        for s in saved:
-            i += 1
-            kind = type(s)
-            if kind is SavedOutput:
-                if s.version[0]:
-                    raise _modified_error(
-                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
-                    )
-                s = s.data
-            elif kind is Tensor or kind is not np.ndarray and isinstance(s, Tensor):
-                box = s._version
-                if box is not None and box[0] != (vers[i] if vers else 0):
-                    raise _modified_error(
-                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
-                    )
-                s = s.data
-            out.append(s)
-        return tuple(out)
-
     @classmethod
     def _fwd(cls, *args: Any) -> Any:
         """The op inside a backward formula: on arrays (a raw backward) its forward alone,
@@ -282,28 +202,6 @@ class Function:
             if isinstance(a, Tensor):
                 return cls.apply(*args)
         return cls.forward(_NO_RECORD, *args)
-
-    @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        """One flag per forward argument: does it need a gradient?"""
-        return tuple(n is not None for n in self.next_functions)
-
-    def mark_non_differentiable(self, *arrays: Any) -> None:
-        """Outputs listed here get no gradient (like indices returned beside values)."""
-        extra = self._extra if self._extra is not None else {}
-        extra["non_diff"] = [id(a) for a in arrays]
-        self._extra = extra
-
-    def _released_message(self) -> str:
-        return (
-            f"Trying to backward through the graph a second time (or to use the saved tensors "
-            f"of {self.name()} after they were freed). Saved intermediate values of the graph "
-            f"are freed when you call .backward() or autograd.grad(). Specify "
-            f"retain_graph=True if you need to backward through the graph a second time."
-        )
-
-    def __repr__(self) -> str:
-        return f"<{self.name()}Backward>"
 
     # -- recording ----------------------------------------------------------------------------
     @classmethod
@@ -331,7 +229,8 @@ class Function:
             ctx = _NO_RECORD
         else:  # a user's Function gets a real ctx, with one needs_input_grad flag per input
             record = False
-            ctx = _new(cls)
+            ctx = _new(Node)
+            ctx.op = cls
             ctx._saved = None
             ctx._extra = None
             ctx.next_functions = (None,) * len(args)
@@ -477,7 +376,7 @@ class Function:
 
     @classmethod
     def _wrap_many(
-        cls, ctx: Function, args: Any, arrays: list[Any], outs: tuple[Any, ...], record: bool
+        cls, ctx: Node, args: Any, arrays: list[Any], outs: tuple[Any, ...], record: bool
     ) -> tuple[Tensor, ...]:
         raws = outs
         outs = tuple(o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
@@ -502,7 +401,7 @@ class Function:
     @classmethod
     def _record(
         cls,
-        ctx: Function,
+        ctx: Node,
         args: Any,
         arrays: list[Any],
         outs: tuple[np.ndarray, ...],
@@ -536,8 +435,134 @@ class Function:
         return box
 
 
+class Node:
+    """A recorded call of an op: the ``grad_fn`` of its outputs, and the ``ctx`` that the op's
+    ``forward`` and ``backward`` receive (``save_for_backward``, ``saved_tensors``,
+    ``needs_input_grad``, ...). ``op`` is the Function subclass; what a forward keeps on ctx
+    (a Sum's dims) goes to the instance's dict.
+
+    One class for every op, as PyTorch's nodes are one C++ type: the attribute sites of the
+    recorder and the engine then always see one type, which Python's adaptive interpreter
+    specializes. With each op its own class they took the generic lookup (10% of the 10-op
+    chain).
+    """
+
+    __slots__ = (
+        "op",
+        "next_functions",
+        "_next_nr",
+        "_saved",
+        "_saved_raw",
+        "_epoch",
+        "_saved_ver",
+        "_in_shapes",
+        "_extra",
+        "_seq",
+        "__weakref__",
+        "__dict__",
+    )
+
+    op: type[Function]
+    next_functions: tuple[Any, ...]
+    _next_nr: tuple[int, ...]
+    _saved: Any
+    _saved_raw: tuple[Any, ...]
+    _epoch: int
+    _saved_ver: tuple[int, ...] | None
+    _in_shapes: tuple[Any, ...] | None
+    _extra: dict[str, Any] | None
+    _seq: int
+
+    def name(self) -> str:
+        """The op's name as shown in errors and graphs."""
+        return self.op.name()
+
+    def save_for_backward(self, *items: Any) -> None:
+        """Keep arrays (inputs, the output, or others) for backward; see ``saved_tensors``."""
+        self._saved = items
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The saved items as Tensors: inputs keep their graph, the output points back here."""
+        saved = self._saved
+        if saved is RELEASED:
+            raise RuntimeError(self._released_message())
+        if not saved:
+            return ()
+        if state.raw and self.op._raw_backward:
+            if self._epoch == EPOCH[0]:
+                return self._saved_raw
+            return self._saved_arrays(saved)
+        vers = self._saved_ver
+        out: list[Any] = []
+        for i, s in enumerate(saved):
+            kind = type(s)
+            if kind is SavedOutput:
+                if s.version[0]:
+                    raise _modified_error(
+                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
+                    )
+                s = Tensor._make(s.data, self, s.nr)
+            elif kind is np.ndarray:
+                s = Tensor._make(s)
+            elif isinstance(s, Tensor):
+                box = s._version
+                if box is not None and box[0] != (vers[i] if vers else 0):
+                    raise _modified_error(
+                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
+                    )
+            out.append(s)
+        return tuple(out)
+
+    def _saved_arrays(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The saved items as arrays (a raw backward), after the same version checks."""
+        vers = self._saved_ver
+        out: list[Any] = []
+        i = -1
+        for s in saved:
+            i += 1
+            kind = type(s)
+            if kind is SavedOutput:
+                if s.version[0]:
+                    raise _modified_error(
+                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
+                    )
+                s = s.data
+            elif kind is Tensor or kind is not np.ndarray and isinstance(s, Tensor):
+                box = s._version
+                if box is not None and box[0] != (vers[i] if vers else 0):
+                    raise _modified_error(
+                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
+                    )
+                s = s.data
+            out.append(s)
+        return tuple(out)
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """One flag per forward argument: does it need a gradient?"""
+        return tuple(n is not None for n in self.next_functions)
+
+    def mark_non_differentiable(self, *arrays: Any) -> None:
+        """Outputs listed here get no gradient (like indices returned beside values)."""
+        extra = self._extra if self._extra is not None else {}
+        extra["non_diff"] = [id(a) for a in arrays]
+        self._extra = extra
+
+    def _released_message(self) -> str:
+        return (
+            f"Trying to backward through the graph a second time (or to use the saved tensors "
+            f"of {self.name()} after they were freed). Saved intermediate values of the graph "
+            f"are freed when you call .backward() or autograd.grad(). Specify "
+            f"retain_graph=True if you need to backward through the graph a second time."
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}Backward>"
+
+
 def _pack_saved(
-    ctx: Function,
+    ctx: Node,
     args: Any,
     arrays: Any,
     out: np.ndarray,
@@ -593,7 +618,7 @@ _ABSENT = object()
 
 
 def _pack_saved2(
-    ctx: Function, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, raw: Any
+    ctx: Node, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, raw: Any
 ) -> list[Any] | None:
     """``_pack_saved`` for one or two arguments (``_apply1``, ``_apply2``), unrolled."""
     saved = ctx._saved
@@ -622,7 +647,7 @@ def _pack_saved2(
     return box
 
 
-def _trace(ctx: Function) -> None:
+def _trace(ctx: Node) -> None:
     extra = ctx._extra if ctx._extra is not None else {}
     extra["trace"] = _user_frame()
     ctx._extra = extra
@@ -647,7 +672,8 @@ def _new_node(cls: type[Function]) -> Any:
     n = next(SEQ)
     if n == _GraphGC.relax_seq:
         _GraphGC.relax()
-    ctx = _new(cls)
+    ctx = _new(Node)
+    ctx.op = cls
     ctx._seq = n
     ctx._saved = None
     ctx._saved_ver = None

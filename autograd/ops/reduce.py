@@ -149,7 +149,7 @@ class Amax(Function):
         xa = np.asarray(x)
         kept = np.asarray(_keep(out, x.shape, ctx.dims, ctx.keepdim))
         hit = xa == kept
-        if ctx._nan_shares:
+        if ctx.op._nan_shares:
             hit = np.where(np.isnan(kept), np.isnan(xa), hit)
         hit = hit.astype(x.dtype)
         share = hit / np.sum(hit, axis=ctx.dims, keepdims=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..function import RELEASED, Function, SavedOutput
+from ..function import RELEASED, Function, Node, SavedOutput
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import style as S
@@ -16,7 +16,7 @@ from .modules import Cluster, ModuleTrace, clusters_from_trace, owner_clusters
 from .observed import input_shapes, is_intact, run_backward, sum_to
 from .render import Graph
 
-_BASE_SLOTS = frozenset(Function.__slots__) | {"__weakref__", "__dict__"}
+_BASE_SLOTS = frozenset(Node.__slots__)
 
 
 class TNode:
@@ -57,11 +57,11 @@ class TNode:
 
 
 class OpNode:
-    """An op (a recorded Function) in the picture."""
+    """An op (a recorded Node) in the picture."""
 
     __slots__ = ("idx", "fn", "inputs", "cut", "outputs", "cluster", "local")
 
-    def __init__(self, idx: int, fn: Function) -> None:
+    def __init__(self, idx: int, fn: Node) -> None:
         self.idx = idx
         self.fn = fn
         self.inputs: list[tuple[int, int]] = []  # (argument position, tensor idx)
@@ -101,8 +101,8 @@ class GraphModel:
         self.root = root
         self.ops: list[OpNode] = []
         self.tensors: list[TNode] = []
-        self.op_index: dict[int, int] = {}  # id(Function) -> op idx
-        self.out_index: dict[tuple[int, int], int] = {}  # (id(Function), nr) -> tensor idx
+        self.op_index: dict[int, int] = {}  # id(Node) -> op idx
+        self.out_index: dict[tuple[int, int], int] = {}  # (id(Node), nr) -> tensor idx
         self.leaf_index: dict[int, int] = {}  # id(leaf Tensor) -> tensor idx
         self.hidden_ops = 0
         self.clusters: list[Cluster] = []
@@ -130,15 +130,15 @@ class GraphModel:
 
     # -- structure --------------------------------------------------------------------------
     @staticmethod
-    def _walk(root: Tensor, max_nodes: int | None) -> tuple[list[Function], int]:
+    def _walk(root: Tensor, max_nodes: int | None) -> tuple[list[Node], int]:
         """The ops behind ``root``, producers before consumers (iterative DFS post-order)."""
         start = root.grad_fn
         if start is None:
             return [], 0
         keep: set[int] | None = None
-        order: list[Function] = []
+        order: list[Node] = []
         seen = {id(start)}
-        stack: list[tuple[Function, int]] = [(start, 0)]
+        stack: list[tuple[Node, int]] = [(start, 0)]
         while stack:
             fn, i = stack[-1]
             nexts = fn.next_functions
@@ -146,7 +146,7 @@ class GraphModel:
             while i < n:
                 nxt = nexts[i]
                 i += 1
-                if isinstance(nxt, Function) and id(nxt) not in seen:
+                if isinstance(nxt, Node) and id(nxt) not in seen:
                     seen.add(id(nxt))
                     stack[-1] = (fn, i)
                     stack.append((nxt, 0))
@@ -164,7 +164,7 @@ class GraphModel:
                 nxt_frontier = []
                 for fn in frontier:
                     for p in fn.next_functions:
-                        if isinstance(p, Function) and id(p) not in keep:
+                        if isinstance(p, Node) and id(p) not in keep:
                             if len(keep) >= max_nodes:
                                 break
                             keep.add(id(p))
@@ -173,13 +173,13 @@ class GraphModel:
             order = [fn for fn in order if id(fn) in keep]
         return order, total
 
-    def _build(self, order: list[Function]) -> None:
+    def _build(self, order: list[Node]) -> None:
         root = self.root
         used: dict[int, set[int]] = {}
         for fn in order:
             nrs = fn._next_nr
             for i, p in enumerate(fn.next_functions):
-                if isinstance(p, Function):
+                if isinstance(p, Node):
                     used.setdefault(id(p), set()).add(nrs[i] if nrs else 0)
         if root.grad_fn is not None:
             used.setdefault(id(root.grad_fn), set()).add(root._output_nr)
@@ -192,7 +192,7 @@ class GraphModel:
             for i, p in enumerate(fn.next_functions):
                 if p is None:
                     continue
-                if isinstance(p, Function):
+                if isinstance(p, Node):
                     j = self.out_index.get((id(p), nrs[i] if nrs else 0))
                     if j is None:
                         op.cut.append(i)
@@ -287,7 +287,7 @@ class GraphModel:
         for op in self.ops:
             fn = op.fn
             ins = [self.tensors[j].dtype for _, j in op.inputs]
-            cast = getattr(fn, "dtype", None) if type(fn).__name__ == "Cast" else None
+            cast = getattr(fn, "dtype", None) if fn.op.__name__ == "Cast" else None
             for j in op.outputs:
                 t = self.tensors[j]
                 if t.tensor is not None:
@@ -439,7 +439,7 @@ class GraphModel:
 
 
 def local_grads(
-    fn: Function,
+    fn: Node,
     outs: list[tuple[tuple[int, ...], Any]],
     in_shapes: dict[int, tuple[int, ...] | None],
 ) -> dict[int, np.ndarray | None]:
@@ -450,7 +450,7 @@ def local_grads(
     ones = [Tensor(np.ones(s, dtype=_float(d))) for s, d in outs]
     try:
         with no_grad(), np.errstate(all="ignore"):
-            res = fn.backward(fn, *ones)
+            res = fn.op.backward(fn, *ones)
     except Exception:  # a user's custom op may not cope; the picture just leaves it out
         return {}
     if not isinstance(res, (tuple, list)):
@@ -465,7 +465,7 @@ def local_grads(
     return out
 
 
-def _has_constant(fn: Function) -> bool:
+def _has_constant(fn: Node) -> bool:
     """Did the op read a tensor that needs no grad (the x in x @ W.T)? Seen from the input
     shapes it recorded, or from a saved tensor outside the graph."""
     shapes = fn._in_shapes
@@ -667,18 +667,18 @@ def _array_repr(a: np.ndarray) -> str:
     return "; ".join(S.stats_lines(a))  # array2string of big arrays is slow on 4,000 nodes
 
 
-def op_attrs(fn: Function) -> list[tuple[str, Any]]:
-    """An op's attributes (a conv's stride, a sum's dims): its __slots__ over the MRO, then
+def op_attrs(fn: Node) -> list[tuple[str, Any]]:
+    """An op's attributes (a conv's stride, a sum's dims): the __slots__ its class names, then
     what a custom Function stored on ctx."""
-    names = _SLOTS.get(type(fn))
+    names = _SLOTS.get(fn.op)
     if names is None:
         names = []
-        for cls in type(fn).__mro__:
+        for cls in fn.op.__mro__:
             slots = cls.__dict__.get("__slots__", ())
             for name in (slots,) if isinstance(slots, str) else slots:
                 if name not in _BASE_SLOTS and name not in names:
                     names.append(name)
-        _SLOTS[type(fn)] = names
+        _SLOTS[fn.op] = names
     out = [(name, getattr(fn, name, None)) for name in names]
     d = getattr(fn, "__dict__", None)
     if d:
@@ -689,11 +689,11 @@ def op_attrs(fn: Function) -> list[tuple[str, Any]]:
 _SLOTS: dict[type, list[str]] = {}
 
 
-def op_rule(fn: Function) -> str:
+def op_rule(fn: Node) -> str:
     """The first line of the op's docstring: ours state the derivative (``y = exp(x);
     dx = grad * y``)."""
-    doc = type(fn).__doc__
-    if not doc or type(fn).__doc__ is Function.__doc__:
+    doc = fn.op.__doc__
+    if not doc or doc is Function.__doc__:
         return ""
     return doc.strip().splitlines()[0].strip()
 
@@ -753,7 +753,7 @@ def _plain_table(rows: list[str]) -> str:
     return f"<{head}{''.join(rows)}</TABLE>>"
 
 
-def op_tooltip(fn: Function) -> str:
+def op_tooltip(fn: Node) -> str:
     parts = [fn.name()]
     rule = op_rule(fn)
     if rule:

@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from ..function import Function
+from ..function import Node
 from ..tensor import Tensor
 
 
@@ -118,7 +118,7 @@ def trace_modules(model: Any) -> Iterator[ModuleTrace]:
 
 
 def _graph_refs(obj: Any) -> list[Any]:
-    """The graph nodes (producing Function, or the leaf itself) of every tensor in ``obj``."""
+    """The graph nodes (producing Node, or the leaf itself) of every tensor in ``obj``."""
     out: list[Any] = []
     stack = [(obj, 0)]
     while stack:
@@ -200,7 +200,7 @@ def clusters_from_trace(
             if k in seen or k in inputs or out_end.get(k, c.start) < c.start:
                 continue
             seen.add(k)
-            if isinstance(n, Function):
+            if isinstance(n, Node):
                 j = op_index.get(k)
                 if j is not None and j not in op_cluster:
                     op_cluster[j] = ci

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..function import RELEASED, Function
+from ..function import RELEASED, Node
 from ..tensor import Tensor
 
 
 class Step:
     """One step of the backward pass as the engine ran it.
 
-    ``node`` is a Function (``grads_in``: what its backward returned, one entry per input,
+    ``node`` is a Node (``grads_in``: what its backward returned, one entry per input,
     reduced to each input's shape; None where an input gets no gradient) or a leaf Tensor
     (``grads_in`` is None) receiving ``grads_out[0]``.
     """
@@ -36,7 +36,7 @@ class Step:
 
     @property
     def is_leaf(self) -> bool:
-        return not isinstance(self.node, Function)
+        return not isinstance(self.node, Node)
 
     def __repr__(self) -> str:
         what = "leaf" if self.is_leaf else self.node.name()
@@ -56,7 +56,7 @@ FREED_HINT = (
 
 def is_intact(nodes: Iterable[Any]) -> bool:
     """True while no node of the graph had its saved tensors released."""
-    return not any(isinstance(n, Function) and n._saved is RELEASED for n in nodes)
+    return not any(isinstance(n, Node) and n._saved is RELEASED for n in nodes)
 
 
 def sum_to(a: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
@@ -75,7 +75,7 @@ def sum_to(a: np.ndarray, shape: tuple[int, ...] | None) -> np.ndarray:
     return a
 
 
-def input_shapes(fn: Function, out0: tuple[int, ...] | None) -> list[tuple[int, ...] | None]:
+def input_shapes(fn: Node, out0: tuple[int, ...] | None) -> list[tuple[int, ...] | None]:
     """Each forward input's shape: recorded when it differed from the output's, else the
     output's shape (the engine's own rule for reducing gradients)."""
     shapes = fn._in_shapes
@@ -133,7 +133,7 @@ def _nodes(root: Tensor) -> list[Any]:
     while stack:
         n = stack.pop()
         out.append(n)
-        if isinstance(n, Function):
+        if isinstance(n, Node):
             for nxt in n.next_functions:
                 if nxt is not None and id(nxt) not in seen:
                     seen.add(id(nxt))
@@ -145,7 +145,7 @@ def _retained(nodes: list[Any]) -> list[tuple[Tensor, Tensor | None]]:
     """Intermediates with retain_grad(): the engine writes their .grad, so it is put back."""
     out = []
     for n in nodes:
-        extra = n._extra if isinstance(n, Function) else None
+        extra = n._extra if isinstance(n, Node) else None
         if extra and "retain" in extra:
             for ref in extra["retain"].values():
                 t = ref()

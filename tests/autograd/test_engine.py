@@ -481,7 +481,11 @@ def test_leaves_get_their_gradients_after_every_node_has_run():
     order = []
     w.register_hook(lambda g: order.append("w"))
     x.register_hook(lambda g: order.append("x"))
-    with autograd.engine.observe(lambda node, out, inp: order.append(type(node).__name__)):
+
+    def step(node, out, inp):
+        order.append("Tensor" if isinstance(node, autograd.Tensor) else node.name())
+
+    with autograd.engine.observe(step):
         ((x * w).exp().sum()).backward()
     assert order == ["Sum", "Exp", "Mul", "x", "Tensor", "w", "Tensor"]
 

@@ -317,7 +317,7 @@ def _node_types(t: Tensor) -> set[type]:
         if fn is None or id(fn) in seen or not hasattr(fn, "next_functions"):
             continue
         seen.add(id(fn))
-        found.add(type(fn))
+        found.add(fn.op)
         stack.extend(fn.next_functions)
     return found
 

@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd
 from autograd import Function, Tensor
+from autograd.function import Node
 from autograd.testing import gradcheck, gradgradcheck
 
 Shape = tuple[int, ...]
@@ -133,7 +134,7 @@ def dims_of(draw: Any, ndim: int, allow_none: bool = True, allow_tuple: bool = T
 
 
 def node_types(tensors: Sequence[Any]) -> set[type]:
-    """The classes of every node in the graphs that made ``tensors``."""
+    """The op classes of every node in the graphs that made ``tensors``."""
     seen: set[int] = set()
     found: set[type] = set()
     stack = [t.grad_fn for t in tensors if isinstance(t, Tensor) and t.grad_fn is not None]
@@ -142,8 +143,8 @@ def node_types(tensors: Sequence[Any]) -> set[type]:
         if id(fn) in seen:
             continue
         seen.add(id(fn))
-        found.add(type(fn))
-        stack.extend(n for n in fn.next_functions if isinstance(n, Function))
+        found.add(fn.op)
+        stack.extend(n for n in fn.next_functions if isinstance(n, Node))
     return found
 
 

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 import autograd
-from autograd import Function, Tensor
+from autograd import Tensor
+from autograd.function import Node
 from autograd.viz import GraphFreedError, backprop_steps, save_backprop_animation
 from autograd.viz import style as S
 from autograd.viz.graph import GraphModel
@@ -67,7 +68,7 @@ def test_one_frame_per_engine_step_in_the_engine_order() -> None:
     assert len(frames) == len(engine_steps) == 8  # 4 ops and 4 leaves
     for frame, node in zip(frames, engine_steps):
         ops, hot = current(frame.source)
-        if isinstance(node, Function):
+        if isinstance(node, Node):
             op = g.ops[g.op_index[id(node)]]
             assert ops == [f"op{op.idx}"]
             assert hot == [f"t{j}" for j in op.outputs]  # where the upstream gradient sits
