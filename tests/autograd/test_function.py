@@ -67,6 +67,26 @@ def test_saved_output_and_ctx_attributes():
     assert gradgradcheck(lambda t: ScaledExp.apply(t, 3.0), (x,))
 
 
+def test_every_recorded_call_is_one_node_type_holding_its_op():
+    # As PyTorch: grad_fn is a graph node, not an instance of the op's class. One type for
+    # all keeps the recorder's and the engine's attribute sites specialized (see Node).
+    from autograd.function import Node
+    from autograd.ops.elementwise import Mul
+    from autograd.ops.reduce import Sum
+
+    x = autograd.tensor([0.1, 0.2], dtype=np.float64, requires_grad=True)
+    y = ScaledExp.apply(x * 2.0, 3.0)
+    loss = y.sum(dim=0)
+    nodes = [loss.grad_fn, y.grad_fn, y.grad_fn.next_functions[0]]
+    assert all(type(n) is Node for n in nodes)
+    assert [n.op for n in nodes] == [Sum, ScaledExp, Mul]
+    assert [repr(n) for n in nodes] == ["<SumBackward>", "<ScaledExpBackward>", "<MulBackward>"]
+    assert not isinstance(y.grad_fn, autograd.Function)
+    assert y.grad_fn.k == 3.0  # what forward kept on ctx
+    assert loss.grad_fn.dims == (0,) and loss.grad_fn.shape == (2,)
+    assert y.grad_fn.needs_input_grad == (True, False)
+
+
 def test_multiple_outputs():
     x = autograd.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
     a, b = SplitTwo.apply(x)
