@@ -137,11 +137,11 @@ class Function:
     Subclass it for a custom op. ``forward(ctx, *args)`` receives NumPy arrays for Tensor
     arguments (other arguments as given) and returns an array (or a tuple of arrays);
     ``backward(ctx, *grads)`` receives the gradient of each output as a Tensor and returns one
-    gradient per forward argument (``None`` where there is none). ``ctx`` is the call's ``Node``
-    (the outputs' ``grad_fn``). Writing backward with Tensor
-    ops makes gradients of gradients work. (Our own ops also set ``_raw_backward``: their
-    formulas work on arrays too, so a backward without ``create_graph`` runs them on NumPy
-    arrays, with no Tensor per intermediate.)
+    gradient per forward argument (``None`` where there is none). ``ctx`` is the call's
+    ``Node`` (the outputs' ``grad_fn``). Writing backward with Tensor ops makes gradients of
+    gradients work. (Our own ops also set ``_raw_backward``: their formulas work on arrays
+    too, so a backward without ``create_graph`` runs them on NumPy arrays, with no Tensor per
+    intermediate.)
 
     Example:
         >>> import numpy as np, autograd
