@@ -356,8 +356,8 @@ class Function:
             if (
                 (s0 is ad or s0 is None)
                 and (s1 is bd or s1 is None)
-                and (not ta or a._version is None)
-                and (not tb or b._version is None)
+                and (not ta or a._version is None or not a._version[0])
+                and (not tb or b._version is None or not b._version[0])
             ):  # operands or None, as Mul and Div save, from tensors never changed in place
                 ctx._saved_raw = saved
                 ctx._epoch = EPOCH[0]

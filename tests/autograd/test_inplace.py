@@ -116,6 +116,24 @@ def test_modifying_a_saved_output_makes_backward_raise():
         y.backward()
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_operand_whose_version_counter_is_still_zero_is_checked_when_changed(create_graph):
+    # e has a version counter from the start (Exp saved it as its output); Mul keeps e for
+    # w's gradient without packing it, as for a tensor never changed, and must still see a
+    # later change. Mul runs first in backward, so it is the op named.
+    x, w = leaf([0.5, 1.0]), leaf([2.0, 3.0])
+    e = x.exp()
+    z = (e * w).sum()
+    e.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"Mul saved for backward.*last changed by mul_"):
+        autograd.grad(z, [x, w], create_graph=create_graph)
+    e2 = x.exp()
+    z2 = (e2 * w).sum()  # unchanged: the gradients are right
+    gx, gw = autograd.grad(z2, [x, w], create_graph=create_graph)
+    np.testing.assert_allclose(gx.data, np.exp([0.5, 1.0]) * [2.0, 3.0])
+    np.testing.assert_allclose(gw.data, np.exp([0.5, 1.0]))
+
+
 def test_modifying_a_parameter_under_no_grad_is_caught():
     w = leaf([1.0, 2.0])
     y = (w * w).sum()
