@@ -149,8 +149,9 @@ def _key_of(t: Tensor) -> Any:
     return t if t.grad_fn is None else _key(t.grad_fn, t._output_nr)
 
 
-def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set[int]]:
-    """The root nodes, their starting gradients, and the ids of gradients the user owns."""
+def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Any], set[int]]:
+    """The root nodes, their starting gradients (the caller's as Tensors, the implicit ones as
+    arrays), and the ids of gradients the caller owns."""
     if grads is None:
         grads = [None] * len(outputs)
     elif isinstance(grads, (Tensor, np.ndarray, int, float)):
@@ -173,7 +174,7 @@ def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set
                     f"shape {t.shape}, so pass a gradient of that shape"
                 )
             shape, dtype = t.data.shape, t.data.dtype  # np.array(1) is 4x faster than np.ones
-            g = Tensor._make(np.ones(shape, dtype) if shape else np.array(1, dtype))
+            g = np.ones(shape, dtype) if shape else np.array(1, dtype)  # _execute wraps it
         else:
             g = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
             if g.shape != t.shape:
@@ -191,7 +192,7 @@ def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Tensor], set
 
 def _execute(
     roots: list[Any],
-    grads: list[Tensor],
+    grads: list[Any],
     stored: set[int],
     retain_graph: bool,
     create_graph: bool,
@@ -221,7 +222,11 @@ def _execute(
     nodes: dict[int, Node] = {}  # minus sequence number -> node
     leaves: list[Tensor] = []  # leaves holding a gradient, in order of arrival
     for (fn, nr), g0 in zip(roots, grads):
-        _deliver(fn, _key(fn, nr), g0.data if raw else g0, buffers, heap, nodes, leaves)
+        if isinstance(g0, Tensor):
+            g0 = g0.data if raw else g0
+        elif not raw:
+            g0 = Tensor._make(g0)
+        _deliver(fn, _key(fn, nr), g0, buffers, heap, nodes, leaves)
     captured: dict[Any, Tensor] = {}
     fast = needed is None and not anomaly and not observers
     prev_mode, prev_raw = state.grad_enabled, state.raw

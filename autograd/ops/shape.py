@@ -50,6 +50,22 @@ class Permute(Function):
         return Permute._fwd(grad, tuple(np.argsort(ctx.dims).tolist())), None
 
 
+def _broadcast(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` broadcast to ``shape``, a read-only view."""
+    if x.size == 1 and len(shape) >= x.ndim and x.flags.c_contiguous and min(shape, default=0) >= 0:
+        # One element (the gradient of a full reduction): the same read-only view with zero
+        # strides, made directly (np.broadcast_to takes 2 us on its own)
+        out = np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
+        out.flags.writeable = False
+        return out
+    try:
+        return np.broadcast_to(x, shape)
+    except ValueError:
+        raise ValueError(
+            f"BroadcastTo: the shape {x.shape} cannot be broadcast to {tuple(shape)}"
+        ) from None
+
+
 class BroadcastTo(Function):
     """y = x broadcast to a shape (a read-only view);  dx = grad summed back to x's shape"""
 
@@ -60,23 +76,13 @@ class BroadcastTo(Function):
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         ctx.shape = x.shape
-        if (
-            x.size == 1
-            and len(shape) >= x.ndim
-            and x.flags.c_contiguous
-            and min(shape, default=0) >= 0
-        ):
-            # One element (the gradient of a full reduction): the same read-only view with
-            # zero strides, made directly (np.broadcast_to takes 2 us on its own)
-            out = np.ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
-            out.flags.writeable = False
-            return out
-        try:
-            return np.broadcast_to(x, shape)
-        except ValueError:
-            raise ValueError(
-                f"BroadcastTo: the shape {x.shape} cannot be broadcast to {tuple(shape)}"
-            ) from None
+        return _broadcast(x, shape)
+
+    @classmethod
+    def _fwd(cls, x: Any, shape: tuple[int, ...]) -> Any:
+        # ``Function._fwd`` unrolled: it runs in every backward of a full sum or mean, where
+        # the generic dispatch cost as much as the view.
+        return cls.apply(x, shape) if isinstance(x, Tensor) else _broadcast(x, shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
