@@ -444,7 +444,8 @@ class Node:
     One class for every op, as PyTorch's nodes are one C++ type: the attribute sites of the
     recorder and the engine then always see one type, which Python's adaptive interpreter
     specializes. With each op its own class they took the generic lookup (10% of the 10-op
-    chain).
+    chain). (So no ``__getattr__`` here, even for a friendlier error: defining one turns that
+    specialization off for every attribute, 4 us of the chain.)
     """
 
     __slots__ = (
