@@ -11,7 +11,7 @@ import numpy as np
 from ..function import Function
 from ..grad_mode import state
 from ..tensor import Tensor
-from .elementwise import Exp, Where, all_finite, zeros_of
+from .elementwise import Exp, Where, _masked, all_finite, zeros_of
 
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
 # as in his CALERF (Netlib specfun): max relative error near 1e-16 in float64 on each interval.
@@ -170,8 +170,6 @@ class Relu(Function):
     def backward(ctx: Any, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
         keep = out != 0  # out >= 0, or NaN: a NaN input passes its gradient, as in PyTorch
-        if not all_finite(grad):  # exact zeros where out <= 0, as PyTorch (not inf * 0 = nan)
-            return Where._fwd(np.asarray(keep), grad, 0.0)
-        if state.grad_owned:  # the engine's own buffer: the product goes into it
+        if state.grad_owned and all_finite(grad):  # the engine's own buffer: the product there
             return np.multiply(grad, keep, out=grad)
-        return grad * keep
+        return _masked(grad, keep)  # exact zeros where out <= 0, even from an inf gradient
