@@ -16,8 +16,6 @@ from .modules import Cluster, ModuleTrace, clusters_from_trace, owner_clusters
 from .observed import input_shapes, is_intact, run_backward, sum_to
 from .render import Graph
 
-_BASE_SLOTS = frozenset(Node.__slots__)
-
 
 class TNode:
     """A tensor in the picture: a leaf, or one output of an op."""
@@ -676,7 +674,7 @@ def op_attrs(fn: Node) -> list[tuple[str, Any]]:
         for cls in fn.op.__mro__:
             slots = cls.__dict__.get("__slots__", ())
             for name in (slots,) if isinstance(slots, str) else slots:
-                if name not in _BASE_SLOTS and name not in names:
+                if not name.startswith("__") and name not in names:  # not __dict__, ...
                     names.append(name)
         _SLOTS[fn.op] = names
     out = [(name, getattr(fn, name, None)) for name in names]
