@@ -104,14 +104,34 @@ _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class SavedOutput:
-    """A reference to a node's own output, saved for backward without a reference cycle."""
+    """Stands in ``Node._saved`` for the node's own output ``nr``, saved for backward (its array
+    is at the same place in ``_saved_raw``).
 
-    __slots__ = ("data", "nr", "version")
+    The node holds no reference to the output Tensor (that would be a cycle) and no version
+    counter for it: most outputs never get one. The first in-place change, view or detach of
+    that output asks its node for the counter (``Node._output_box``), so the change is still
+    caught when backward unpacks the output. One instance per output number (``_saved_output``).
+    """
 
-    def __init__(self, data: np.ndarray, nr: int, version: list[Any]) -> None:
-        self.data = data
+    __slots__ = ("nr",)
+
+    def __init__(self, nr: int) -> None:
         self.nr = nr
-        self.version = version
+
+    def __repr__(self) -> str:
+        return f"<saved output {self.nr}>"
+
+
+_SAVED_OUTPUTS: list[SavedOutput] = []
+
+
+def _saved_output(nr: int) -> SavedOutput:
+    while len(_SAVED_OUTPUTS) <= nr:
+        _SAVED_OUTPUTS.append(SavedOutput(len(_SAVED_OUTPUTS)))
+    return _SAVED_OUTPUTS[nr]
+
+
+_SAVED_OUT0 = (_saved_output(0),)  # what a one-output op saving only its output keeps
 
 
 def _version_of(t: Tensor) -> int:
@@ -162,7 +182,8 @@ class Function:
 
     __slots__ = ()  # never instantiated: each call is recorded as a Node (below)
 
-    # Ops whose output may share memory with their first input (reshape, slicing, ...).
+    # Ops whose output may share memory with their first input (reshape, slicing, ...). The
+    # output takes its input's version counter, so such an op must not save its output.
     _view = False
     # Ops declaring __slots__ (ours: the names of what forward keeps on ctx) run unrecorded
     # with a shared do-nothing ctx.
@@ -250,9 +271,7 @@ class Function:
             t = Tensor._make(out)
         else:
             t = Tensor._make(out, ctx)
-            box = cls._record(ctx, args, arrays, (out,), (raw,))
-            if box is not None:
-                t._version = box
+            cls._record(ctx, args, arrays, (out,), (raw,))
         if cls._view:
             t._share_version(args[0], out)
         return t
@@ -286,10 +305,24 @@ class Function:
             ctx._next_nr = (x._output_nr,) + (0,) * len(rest) if x._output_nr else _NO_NR
             ctx._in_shapes = None if xd.shape == out.shape else (xd.shape,)
             ctx._saved_ver = None
-            if ctx._saved:
-                box = _pack_saved2(ctx, x, xd, None, _ABSENT, out, raw)
-                if box is not None:
-                    t._version = box
+            saved = ctx._saved
+            if saved:
+                s = saved[0]
+                if len(saved) != 1:
+                    _pack_saved2(ctx, x, xd, None, _ABSENT, out, raw)
+                elif s is xd:  # _pack_saved2 unrolled for the two common cases
+                    ctx._saved_raw = saved
+                    ctx._epoch = EPOCH[0]
+                    ctx._saved = (x,)
+                    box = x._version
+                    if box is not None and box[0]:
+                        ctx._saved_ver = (box[0],)
+                elif s is out or s is raw:
+                    ctx._saved_raw = saved
+                    ctx._epoch = EPOCH[0]
+                    ctx._saved = _SAVED_OUT0
+                else:
+                    _pack_saved2(ctx, x, xd, None, _ABSENT, out, raw)
             if state.anomaly:
                 _trace(ctx)
         if cls._view:
@@ -367,9 +400,7 @@ class Function:
                         b if tb and s1 is not None else s1,
                     )
             else:
-                box = _pack_saved2(ctx, a, ad, b, bd, out, raw)
-                if box is not None:
-                    t._version = box
+                _pack_saved2(ctx, a, ad, b, bd, out, raw)
         if state.anomaly:
             _trace(ctx)
         return t
@@ -380,10 +411,9 @@ class Function:
     ) -> tuple[Tensor, ...]:
         raws = outs
         outs = tuple(o.data if isinstance(o, Tensor) else np.asarray(o) for o in outs)
-        box = None
         non_diff = ctx._extra.get("non_diff", ()) if record and ctx._extra else ()
         if record:
-            box = cls._record(ctx, args, arrays, outs, raws)
+            cls._record(ctx, args, arrays, outs, raws)
             ctx._extra = dict(
                 ctx._extra or {}, n_out=len(outs), out_meta=[(o.shape, o.dtype) for o in outs]
             )
@@ -391,8 +421,6 @@ class Function:
         for i, o in enumerate(outs):
             if record and o.dtype.kind in "fc" and id(raws[i]) not in non_diff:
                 t = Tensor._make(o, ctx, i)
-                if box is not None:
-                    t._version = box
             else:
                 t = Tensor._make(o)
             result.append(t)
@@ -406,11 +434,8 @@ class Function:
         arrays: list[Any],
         outs: tuple[np.ndarray, ...],
         raws: tuple[Any, ...],
-    ) -> list[Any] | None:
-        """Finish recording a node: output numbers, input shapes, saved tensors, anomaly trace.
-
-        Returns the version counter to give the outputs when the node saved one of them.
-        """
+    ) -> None:
+        """Finish recording a node: output numbers, input shapes, saved tensors, anomaly trace."""
         nrs = None
         shapes = None
         out_shape = outs[0].shape
@@ -424,15 +449,13 @@ class Function:
         ctx._next_nr = _NO_NR if nrs is None else tuple(nrs)
         ctx._in_shapes = shapes
         ctx._saved_ver = None
-        box = None
         if ctx._saved:
             if len(outs) == 1:
-                box = _pack_saved(ctx, args, arrays, outs[0], raws[0])
+                _pack_saved(ctx, args, arrays, outs[0], raws[0])
             else:
-                box = _pack_saved(ctx, args, arrays, outs[0], raws[0], outs, raws)
+                _pack_saved(ctx, args, arrays, outs[0], raws[0], outs, raws)
         if state.anomaly:
             _trace(ctx)
-        return box
 
 
 class Node:
@@ -499,11 +522,7 @@ class Node:
         for i, s in enumerate(saved):
             kind = type(s)
             if kind is SavedOutput:
-                if s.version[0]:
-                    raise _modified_error(
-                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
-                    )
-                s = Tensor._make(s.data, self, s.nr)
+                s = Tensor._make(np.asarray(self._saved_output_array(i, s.nr)), self, s.nr)
             elif kind is np.ndarray:
                 s = Tensor._make(s)
             elif isinstance(s, Tensor):
@@ -524,11 +543,7 @@ class Node:
             i += 1
             kind = type(s)
             if kind is SavedOutput:
-                if s.version[0]:
-                    raise _modified_error(
-                        self, f"output {s.nr}", s.data.shape, s.data.dtype, s.version, 0
-                    )
-                s = s.data
+                s = self._saved_output_array(i, s.nr)
             elif kind is Tensor or kind is not np.ndarray and isinstance(s, Tensor):
                 box = s._version
                 if box is not None and box[0] != (vers[i] if vers else 0):
@@ -538,6 +553,39 @@ class Node:
                 s = s.data
             out.append(s)
         return tuple(out)
+
+    def _saved_output_array(self, i: int, nr: int) -> Any:
+        """Item ``i`` of what forward saved, this node's output ``nr``: raises if that output
+        was changed in place since."""
+        arr = self._saved_raw[i]
+        box = self._kept_box(nr)
+        if box is not None and box[0]:
+            a = np.asarray(arr)
+            raise _modified_error(self, f"output {nr}", a.shape, a.dtype, box, 0)
+        return arr
+
+    def _output_box(self, nr: int) -> list[Any]:
+        """The version counter of output ``nr``, made when a Tensor standing for that output
+        first needs one (an in-place change, a view, a detach: ``Tensor._ensure_version``).
+
+        When this node saved that output, the counter is kept here: every Tensor for the
+        output shares it, and unpacking the output checks it.
+        """
+        box = self._kept_box(nr)
+        if box is None:
+            box = [0, ""]
+            saved = self._saved
+            marker = _saved_output(nr)
+            if saved and saved is not RELEASED and any(s is marker for s in saved):
+                extra = self._extra if self._extra is not None else {}
+                extra.setdefault("out_boxes", {})[nr] = box
+                self._extra = extra
+        return box
+
+    def _kept_box(self, nr: int) -> list[Any] | None:
+        extra = self._extra
+        boxes = extra.get("out_boxes") if extra else None
+        return boxes.get(nr) if boxes else None
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -579,18 +627,15 @@ def _pack_saved(
     raw: Any,
     outs: tuple[np.ndarray, ...] | None = None,
     raws: tuple[Any, ...] | None = None,
-) -> list[Any] | None:
-    """Replace what forward saved: an output by a ``SavedOutput`` (no reference cycle), an
-    input array by its Tensor (with its version, checked when backward unpacks it).
-    ``out``/``raw`` is output 0 (as an array, and as forward returned it); ``outs``/``raws``
-    are all of them when there are several.
-
-    Returns the version counter to give the outputs when the node saved one of them.
+) -> None:
+    """Replace what forward saved: an output by its ``SavedOutput`` marker (no reference
+    cycle, no version counter until one is needed), an input array by its Tensor (with its
+    version, checked when backward unpacks it). ``out``/``raw`` is output 0 (as an array, and
+    as forward returned it); ``outs``/``raws`` are all of them when there are several.
     """
     saved = ctx._saved
     ctx._saved_raw = saved
     ctx._epoch = EPOCH[0]
-    box = None
     packed: list[Any] = []
     vers: list[int] | None = None
     k = -1
@@ -598,14 +643,12 @@ def _pack_saved(
         k += 1
         if type(s) is np.ndarray or isinstance(s, np.generic):
             if s is out or s is raw:
-                box = box or [0, ""]
-                packed.append(SavedOutput(out, 0, box))
+                packed.append(_SAVED_OUT0[0])
                 continue
             if outs is not None and raws is not None:
                 j = next((j for j in range(1, len(outs)) if s is outs[j] or s is raws[j]), 0)
                 if j:
-                    box = box or [0, ""]
-                    packed.append(SavedOutput(outs[j], j, box))
+                    packed.append(_saved_output(j))
                     continue
             i = 0
             for arr in arrays:
@@ -621,20 +664,16 @@ def _pack_saved(
         packed.append(s)
     ctx._saved = tuple(packed)
     ctx._saved_ver = None if vers is None else tuple(vers)
-    return box
 
 
 _ABSENT = object()
 
 
-def _pack_saved2(
-    ctx: Node, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, raw: Any
-) -> list[Any] | None:
+def _pack_saved2(ctx: Node, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, raw: Any) -> None:
     """``_pack_saved`` for one or two arguments (``_apply1``, ``_apply2``), unrolled."""
     saved = ctx._saved
     ctx._saved_raw = saved
     ctx._epoch = EPOCH[0]
-    box = None
     vers: list[int] | None = None
     packed: list[Any] = []
     k = -1
@@ -645,8 +684,7 @@ def _pack_saved2(
         elif s is bd:
             s = b
         elif s is out or s is raw:
-            box = box or [0, ""]
-            packed.append(SavedOutput(out, 0, box))
+            packed.append(_SAVED_OUT0[0])
             continue
         if isinstance(s, Tensor) and s._version is not None and s._version[0]:
             vers = vers or [0] * len(saved)
@@ -654,7 +692,6 @@ def _pack_saved2(
         packed.append(s)
     ctx._saved = tuple(packed)
     ctx._saved_ver = None if vers is None else tuple(vers)
-    return box
 
 
 def _trace(ctx: Node) -> None:

@@ -207,8 +207,9 @@ class Tensor:
 
     def _ensure_version(self) -> list[Any]:
         box = self._version
-        if box is None:
-            box = self._version = [0, ""]
+        if box is None:  # an op's output: its node makes it (and checks it if it saved one)
+            fn = self.grad_fn
+            box = self._version = [0, ""] if fn is None else fn._output_box(self._output_nr)
         return box
 
     def _share_version(self, src: Any, out: np.ndarray) -> None:
@@ -918,6 +919,7 @@ class Tensor:
                 f"written in place; .clone() it first"
             )
         if record:
+            self._ensure_version()  # while grad_fn is still the node that made these values
             old = Tensor._make(self.data, self.grad_fn, self._output_nr)
             old.requires_grad = self.requires_grad
             if ufunc is not None:  # arithmetic: PyTorch's result dtype, as out of place

@@ -306,12 +306,16 @@ class GraphModel:
             saved = op.fn._saved
             if not saved or saved is RELEASED:
                 continue
-            for s in saved:
-                if type(s) is SavedOutput and not s.version[0]:
+            for i, s in enumerate(saved):
+                if type(s) is SavedOutput:
                     j = self.out_index.get((id(op.fn), s.nr))
                     if j is not None and self.tensors[j].value is None:
-                        self.tensors[j].value = s.data
-                        self.tensors[j].dtype = s.data.dtype
+                        try:  # the values as saved, unless changed in place since
+                            data = np.asarray(op.fn._saved_output_array(i, s.nr))
+                        except RuntimeError:
+                            continue
+                        self.tensors[j].value = data
+                        self.tensors[j].dtype = data.dtype
 
     def _names(self, names: dict[int, str], tensors: Any) -> None:
         given: dict[int, str] = {}

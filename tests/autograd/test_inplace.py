@@ -116,11 +116,55 @@ def test_modifying_a_saved_output_makes_backward_raise():
         y.backward()
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda e: e.detach().add_(1.0), id="through-detach"),
+        pytest.param(lambda e: e[1:].detach().mul_(2.0), id="through-a-view"),
+        pytest.param(lambda e: e.reshape(2, 1).detach().zero_(), id="through-reshape"),
+    ],
+)
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_saved_output_changed_through_another_tensor_is_caught(change, create_graph):
+    # The output's version counter is made when first needed, by any Tensor sharing its
+    # memory; the node that saved the output must see it.
+    w = leaf([1.0, 2.0])
+    for op, name in ((lambda t: t.exp(), "Exp"), (lambda t: t.tanh(), "Tanh")):
+        e = op(w)
+        y = e.sum() if create_graph else (e * 2.0).sum()
+        change(e)
+        with pytest.raises(RuntimeError, match=rf"output 0 .* that {name} saved for backward"):
+            autograd.grad(y, w, create_graph=create_graph)
+
+
+def test_several_saved_outputs_are_checked_each_with_its_own_number():
+    class TwoOuts(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            a, b = np.exp(x), np.exp(2 * x)
+            ctx.save_for_backward(a, b)
+            return a, b
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            a, b = ctx.saved_tensors
+            return ga * a + gb * 2 * b
+
+    x = leaf([0.5, 1.0])
+    a, b = TwoOuts.apply(x)
+    (a.sum() + b.sum()).backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, np.exp([0.5, 1.0]) + 2 * np.exp([1.0, 2.0]))
+    b.detach().add_(1.0)
+    with pytest.raises(RuntimeError, match=r"the output 1 of shape \(2,\).*TwoOuts"):
+        (a.sum() + b.sum()).backward()
+
+
 @pytest.mark.parametrize("create_graph", [False, True])
 def test_an_operand_whose_version_counter_is_still_zero_is_checked_when_changed(create_graph):
-    # e has a version counter from the start (Exp saved it as its output); Mul keeps e for
-    # w's gradient without packing it, as for a tensor never changed, and must still see a
-    # later change. Mul runs first in backward, so it is the op named.
+    # e has no version counter until it changes (Exp saved it as its output, and makes one
+    # only when asked); Mul keeps e for w's gradient without packing it, as for a tensor never
+    # changed, and must still see a later change. Mul runs first in backward, so it is the op
+    # named.
     x, w = leaf([0.5, 1.0]), leaf([2.0, 3.0])
     e = x.exp()
     z = (e * w).sum()
