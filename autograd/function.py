@@ -66,7 +66,6 @@ class _GraphGC:
     """
 
     relax_at = 1_000
-    relax_seq = relax_at  # the sequence number ``relax_at`` past the last backward's
     saved_threshold: int | None = None
     relaxed_threshold = 1_000
 
@@ -81,8 +80,8 @@ class _GraphGC:
     def backward_done(cls) -> None:
         """Called at the end of every backward pass."""
         n = next(SEQ)
-        big = n >= cls.relax_seq
-        cls.relax_seq = n + cls.relax_at
+        big = n >= RELAX_SEQ[0]
+        RELAX_SEQ[0] = n + cls.relax_at
         if not big and cls.saved_threshold is not None:
             cls.restore()
 
@@ -99,6 +98,10 @@ class _GraphGC:
 # from, which gives the engine its order, and the count since the last backward drives the
 # GC plan. (``next`` on a count is atomic: no two nodes share a number, even across threads.)
 SEQ = itertools.count(1)
+# The sequence number ``_GraphGC.relax_at`` past the last backward's, where recording relaxes
+# the GC plan. (A list, not a class attribute: _new_node reads it at every op, and a write
+# to a class attribute at every backward would reset the class's attribute caches.)
+RELAX_SEQ = [_GraphGC.relax_at]
 _NO_NR: tuple[int, ...] = ()
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -304,7 +307,6 @@ class Function:
             t = _make(out, ctx)
             ctx._next_nr = (x._output_nr,) + (0,) * len(rest) if x._output_nr else _NO_NR
             ctx._in_shapes = None if xd.shape == out.shape else (xd.shape,)
-            ctx._saved_ver = None
             saved = ctx._saved
             if saved:
                 s = saved[0]
@@ -448,7 +450,6 @@ class Function:
                     shapes = tuple([x.shape if isinstance(x, np.ndarray) else None for x in arrays])
         ctx._next_nr = _NO_NR if nrs is None else tuple(nrs)
         ctx._in_shapes = shapes
-        ctx._saved_ver = None
         if ctx._saved:
             if len(outs) == 1:
                 _pack_saved(ctx, args, arrays, outs[0], raws[0])
@@ -717,7 +718,7 @@ _new = object.__new__
 def _new_node(cls: type[Function]) -> Any:
     """A node of ``cls`` being recorded, counted for the GC plan (see _GraphGC)."""
     n = next(SEQ)
-    if n == _GraphGC.relax_seq:
+    if n == RELAX_SEQ[0]:
         _GraphGC.relax()
     ctx = _new(Node)
     ctx.op = cls
