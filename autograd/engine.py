@@ -64,8 +64,12 @@ def backward(
         >>> x.grad
         tensor(6.)
     """
-    outputs = _as_list(tensors)
-    roots, grads, user = _roots(outputs, grad_tensors)
+    if grad_tensors is None and type(tensors) is Tensor:  # loss.backward(), the common call
+        user: set[int] = set()
+        root, g0 = _root(0, tensors, None, user)
+        roots, grads = [root], [g0]
+    else:
+        roots, grads, user = _roots(_as_list(tensors), grad_tensors)
     targets = None
     if inputs is not None:
         targets = {_key_of(t): i for i, t in enumerate(_check_inputs(_as_list(inputs)))}
@@ -159,35 +163,42 @@ def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Any], set[in
     grads = list(grads)
     if len(grads) != len(outputs):
         raise ValueError(f"got {len(grads)} gradients for {len(outputs)} outputs")
-    roots, start, user = [], [], set()
+    roots, start, user = [], [], set[int]()
     for i, (t, g) in enumerate(zip(outputs, grads)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"outputs[{i}] must be a Tensor, not {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn"
-            )
-        if g is None:
-            if t.data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs; output {i} has "
-                    f"shape {t.shape}, so pass a gradient of that shape"
-                )
-            shape, dtype = t.data.shape, t.data.dtype  # np.array(1) is 4x faster than np.ones
-            g = np.ones(shape, dtype) if shape else np.array(1, dtype)  # _execute wraps it
-        else:
-            g = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
-            if g.shape != t.shape:
-                raise RuntimeError(
-                    f"mismatch in shape: gradient {i} has shape {g.shape} and output {i} has "
-                    f"shape {t.shape}"
-                )
-            if g.dtype != t.dtype:
-                g = g.astype(t.dtype)
-            user.add(id(g.data))
-        roots.append((t if t.grad_fn is None else t.grad_fn, t._output_nr))
+        root, g = _root(i, t, g, user)
+        roots.append(root)
         start.append(g)
     return roots, start, user
+
+
+def _root(i: int, t: Any, g: Any, user: set[int]) -> tuple[tuple[Any, int], Any]:
+    """Output ``i``'s node (with its output number) and starting gradient, checked; the id of
+    a gradient the caller gave goes to ``user``."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"outputs[{i}] must be a Tensor, not {type(t).__name__}")
+    if not t.requires_grad:
+        raise RuntimeError(
+            f"element {i} of tensors does not require grad and does not have a grad_fn"
+        )
+    if g is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs; output {i} has "
+                f"shape {t.shape}, so pass a gradient of that shape"
+            )
+        shape, dtype = t.data.shape, t.data.dtype  # np.array(1) is 4x faster than np.ones
+        g = np.ones(shape, dtype) if shape else np.array(1, dtype)  # _execute wraps it
+    else:
+        g = g if isinstance(g, Tensor) else Tensor(np.asarray(g))
+        if g.shape != t.shape:
+            raise RuntimeError(
+                f"mismatch in shape: gradient {i} has shape {g.shape} and output {i} has "
+                f"shape {t.shape}"
+            )
+        if g.dtype != t.dtype:
+            g = g.astype(t.dtype)
+        user.add(id(g.data))
+    return (t if t.grad_fn is None else t.grad_fn, t._output_nr), g
 
 
 def _execute(
