@@ -1269,7 +1269,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> autograd.tensor([1, 2]).dtype, autograd.tensor([1.5]).dtype
         (dtype('int64'), dtype('float32'))
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return Tensor(data, dtype, requires_grad)  # positional: keywords cost a dict per call
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
