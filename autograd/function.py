@@ -125,13 +125,12 @@ class SavedOutput:
         return f"<saved output {self.nr}>"
 
 
-_SAVED_OUTPUTS: list[SavedOutput] = []
+_SAVED_OUTPUTS: dict[int, SavedOutput] = {}
 
 
 def _saved_output(nr: int) -> SavedOutput:
-    while len(_SAVED_OUTPUTS) <= nr:
-        _SAVED_OUTPUTS.append(SavedOutput(len(_SAVED_OUTPUTS)))
-    return _SAVED_OUTPUTS[nr]
+    marker = _SAVED_OUTPUTS.get(nr)
+    return marker if marker is not None else _SAVED_OUTPUTS.setdefault(nr, SavedOutput(nr))
 
 
 _SAVED_OUT0 = (_saved_output(0),)  # what a one-output op saving only its output keeps
@@ -576,8 +575,11 @@ class Node:
         if box is None:
             box = [0, ""]
             saved = self._saved
-            marker = _saved_output(nr)
-            if saved and saved is not RELEASED and any(s is marker for s in saved):
+            if (
+                saved
+                and saved is not RELEASED
+                and any(type(s) is SavedOutput and s.nr == nr for s in saved)
+            ):
                 extra = self._extra if self._extra is not None else {}
                 extra.setdefault("out_boxes", {})[nr] = box
                 self._extra = extra
