@@ -191,7 +191,7 @@ class Function:
     # with a shared do-nothing ctx.
     _fast_ctx = False
     # An op whose backward formula works on NumPy arrays as well as on Tensors (only
-    # operators, ``Function._fwd`` and the dual helpers of ``ops._dual``). When no graph of the
+    # operators, and other ops through ``Function._fwd``). When no graph of the
     # backward is wanted (create_graph=False), the engine runs it on arrays: no Tensor per
     # intermediate, the way hand-written NumPy would.
     _raw_backward = False
