@@ -580,10 +580,17 @@ class Node:
                 and saved is not RELEASED
                 and any(type(s) is SavedOutput and s.nr == nr for s in saved)
             ):
-                extra = self._extra if self._extra is not None else {}
-                extra.setdefault("out_boxes", {})[nr] = box
-                self._extra = extra
+                self._extras().setdefault("out_boxes", {})[nr] = box
         return box
+
+    def _extras(self) -> dict[str, Any]:
+        """The node's ``_extra`` dict (hooks, retain_grad, several outputs, anomaly trace,
+        output version counters), made on first use; the engine's short path runs the nodes
+        that have none."""
+        extra = self._extra
+        if extra is None:
+            extra = self._extra = {}
+        return extra
 
     def _kept_box(self, nr: int) -> list[Any] | None:
         extra = self._extra
@@ -597,9 +604,7 @@ class Node:
 
     def mark_non_differentiable(self, *arrays: Any) -> None:
         """Outputs listed here get no gradient (like indices returned beside values)."""
-        extra = self._extra if self._extra is not None else {}
-        extra["non_diff"] = [id(a) for a in arrays]
-        self._extra = extra
+        self._extras()["non_diff"] = [id(a) for a in arrays]
 
     def _released_message(self) -> str:
         return (
@@ -698,9 +703,7 @@ def _pack_saved2(ctx: Node, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, r
 
 
 def _trace(ctx: Node) -> None:
-    extra = ctx._extra if ctx._extra is not None else {}
-    extra["trace"] = _user_frame()
-    ctx._extra = extra
+    ctx._extras()["trace"] = _user_frame()
 
 
 def _shape_message(cls: type[Function], e: ValueError, arrays: list[Any]) -> str:

@@ -172,8 +172,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on a Tensor that has requires_grad=False")
         if self.grad_fn is None:
             return
-        extra = self.grad_fn._extra = self.grad_fn._extra or {}
-        extra.setdefault("retain", {})[self._output_nr] = weakref.ref(self)
+        self.grad_fn._extras().setdefault("retain", {})[self._output_nr] = weakref.ref(self)
 
     @property
     def retains_grad(self) -> bool:
@@ -190,8 +189,7 @@ class Tensor:
                 self._hooks = []
             hooks = self._hooks
         else:
-            extra = self.grad_fn._extra = self.grad_fn._extra or {}
-            hooks = extra.setdefault("hooks", {}).setdefault(self._output_nr, [])
+            hooks = self.grad_fn._extras().setdefault("hooks", {}).setdefault(self._output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
