@@ -517,7 +517,6 @@ class Node:
             if self._epoch == EPOCH[0]:
                 return self._saved_raw
             return self._saved_arrays(saved)
-        vers = self._saved_ver
         out: list[Any] = []
         for i, s in enumerate(saved):
             kind = type(s)
@@ -526,17 +525,12 @@ class Node:
             elif kind is np.ndarray:
                 s = Tensor._make(s)
             elif isinstance(s, Tensor):
-                box = s._version
-                if box is not None and box[0] != (vers[i] if vers else 0):
-                    raise _modified_error(
-                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
-                    )
+                self._check_saved_input(i, s)
             out.append(s)
         return tuple(out)
 
     def _saved_arrays(self, saved: tuple[Any, ...]) -> tuple[Any, ...]:
         """The saved items as arrays (a raw backward), after the same version checks."""
-        vers = self._saved_ver
         out: list[Any] = []
         i = -1
         for s in saved:
@@ -545,14 +539,18 @@ class Node:
             if kind is SavedOutput:
                 s = self._saved_output_array(i, s.nr)
             elif kind is Tensor or kind is not np.ndarray and isinstance(s, Tensor):
-                box = s._version
-                if box is not None and box[0] != (vers[i] if vers else 0):
-                    raise _modified_error(
-                        self, f"input {i}", s.shape, s.dtype, box, vers[i] if vers else 0
-                    )
+                self._check_saved_input(i, s)
                 s = s.data
             out.append(s)
         return tuple(out)
+
+    def _check_saved_input(self, i: int, s: Tensor) -> None:
+        """Raise if the Tensor saved as item ``i`` changed in place since it was saved."""
+        vers = self._saved_ver
+        expected = vers[i] if vers else 0
+        box = s._version
+        if box is not None and box[0] != expected:
+            raise _modified_error(self, f"input {i}", s.shape, s.dtype, box, expected)
 
     def _saved_output_array(self, i: int, nr: int) -> Any:
         """Item ``i`` of what forward saved, this node's output ``nr``: raises if that output
