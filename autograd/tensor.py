@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -205,9 +206,16 @@ class Tensor:
 
     def _ensure_version(self) -> list[Any]:
         box = self._version
-        if box is None:  # an op's output: its node makes it (and checks it if it saved one)
-            fn = self.grad_fn
-            box = self._version = [0, ""] if fn is None else fn._output_box(self._output_nr)
+        if box is None:
+            # Made once per tensor, under a lock: two threads taking the first views of one
+            # tensor must get the same counter (the node's lookup is a call, where the
+            # interpreter can switch threads).
+            with _VERSION_LOCK:
+                box = self._version
+                if box is None:  # an op's output: its node makes it (and checks it if saved)
+                    fn = self.grad_fn
+                    nr = self._output_nr
+                    box = self._version = [0, ""] if fn is None else fn._output_box(nr)
         return box
 
     def _share_version(self, src: Any, out: np.ndarray) -> None:
@@ -1016,6 +1024,7 @@ class Tensor:
 
 
 _new = object.__new__
+_VERSION_LOCK = threading.Lock()
 _DEFAULT_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 builtins_max = max
 

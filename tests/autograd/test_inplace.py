@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 import numpy as np
@@ -232,6 +233,48 @@ def test_views_share_the_version_counter():
     x.add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved-output", "unsaved-output"])
+def test_two_threads_detaching_one_output_share_one_counter(monkeypatch, saved):
+    # Thread A is held inside the node's counter lookup (it found no counter kept) while
+    # thread B detaches the same tensor; B must not make a second counter, or an in-place
+    # change through A's tensor goes unseen by a node that saved the output (or B's tensor).
+    x = leaf([1.0, 2.0, 3.0])
+    y = x.exp() if saved else x * 2.0  # Exp saves its output, Mul by a number does not
+    node = type(y.grad_fn)
+    lookup = node._kept_box
+    a_inside, b_done = threading.Event(), threading.Event()
+
+    def held(self, nr):
+        box = lookup(self, nr)
+        if threading.current_thread().name == "A":
+            a_inside.set()
+            b_done.wait(0.2)  # with the lock B waits for A instead, and this times out
+        return box
+
+    monkeypatch.setattr(node, "_kept_box", held)
+    detached = {}
+
+    def take(name):
+        if name == "B":
+            a_inside.wait(5)
+        detached[name] = y.detach()
+        if name == "B":
+            b_done.set()
+
+    threads = [threading.Thread(target=take, args=(n,), name=n) for n in "AB"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    a, b = detached["A"], detached["B"]
+    assert a._version is b._version is y._version
+    w = leaf([1.0, 1.0, 1.0])
+    z = y.sum() if saved else (w * b).sum()  # Exp saved y; Mul saves b for w's gradient
+    a.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
 
 
 def test_setitem_without_and_with_grad():
