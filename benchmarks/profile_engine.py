@@ -42,6 +42,14 @@ def backward_per_node_us(op: Callable[[Tensor], Tensor], n: int, rounds: int) ->
     return sorted(times)[len(times) // 4] / (n + 1) * 1e6
 
 
+def one_node_backward_us(graphs: list[Tensor], run: Callable[[Tensor], None]) -> float:
+    """Mean time of ``run`` over one-node graphs built beforehand: a backward's fixed costs."""
+    t0 = time.perf_counter()
+    for z in graphs:
+        run(z)
+    return (time.perf_counter() - t0) / len(graphs) * 1e6
+
+
 def chain10_split_us(calls: int) -> tuple[float, float]:
     """Median forward and backward time per call of the 10-op chain (cold, as in a loop)."""
     forward, backward = [], []
@@ -77,13 +85,19 @@ def rows(quick: bool = False) -> list[tuple[str, float]]:
         ("backward per node, clone chain", backward_per_node_us(lambda z: z.clone(), n, rounds))
     )
     out.append(("backward per node, mul chain", backward_per_node_us(lambda z: z * 1.5, n, rounds)))
+    count = 20 if quick else 20_000
     g = np.ones(4, np.float32)
-    graphs = [x * 1.0 for _ in range(20 if quick else 20_000)]
-    t0 = time.perf_counter()
-    for z in graphs:
-        z.backward(g)
     out.append(
-        ("backward() of one Mul node, fixed costs", (time.perf_counter() - t0) / len(graphs) * 1e6)
+        (
+            "backward(g) of one Mul node, fixed costs",
+            one_node_backward_us([x * 1.0 for _ in range(count)], lambda z: z.backward(g)),
+        )
+    )
+    out.append(
+        (
+            "loss.backward() of one Sum node, fixed costs",
+            one_node_backward_us([x.sum() for _ in range(count)], lambda z: z.backward()),
+        )
     )
     fwd, bwd = chain10_split_us(20 if quick else 5000)
     out += [("10-op chain median: forward", fwd), ("10-op chain median: backward", bwd)]

@@ -43,7 +43,7 @@ def test_engine_profile_runs() -> None:
     lines = [
         line for line in proc.stdout.splitlines() if line.startswith("| ") and "---" not in line
     ]
-    assert len(lines) == 1 + 12  # the header and every figure
+    assert len(lines) == 1 + 13  # the header and every figure
     assert all(float(line.split("|")[2]) > 0 for line in lines[1:])
 
 
