@@ -71,10 +71,9 @@ class Adagrad(Optimizer):
         check_non_negative(group, "eps", "epsilon value")
 
     def init_state(self, param: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "step": new_step(),
-            "sum": autograd.full_like(param.detach(), group["initial_accumulator_value"]),
-        }
+        # As PyTorch: every sum starts at the constructor's value, whatever a group says.
+        h0 = self.defaults["initial_accumulator_value"]
+        return {"step": new_step(), "sum": autograd.full_like(param.detach(), h0)}
 
     def update_one(
         self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]

@@ -108,7 +108,8 @@ class Optimizer:
             with autograd.enable_grad():
                 loss = closure()
         label = f"{type(self).__name__}.step"
-        with autograd.no_grad():
+        # inf or NaN gradients give inf or NaN parameters silently, as in PyTorch
+        with autograd.no_grad(), np.errstate(all="ignore"):
             for group in self.param_groups:
                 for p in group["params"]:
                     g = p.grad

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -440,6 +441,49 @@ def test_param_groups_have_their_own_options() -> None:
     np.testing.assert_allclose(a.data, [0.9, 0.9])
     np.testing.assert_allclose(b.data, [0.5, 0.5])
     assert set(opt.state) == {b}  # only b's group has momentum
+
+
+def test_adagrad_sums_start_at_the_constructors_value_as_pytorch() -> None:
+    # PyTorch fills every parameter's sum from the constructor's initial_accumulator_value,
+    # for its own groups and for groups added later, whatever the group says (torch 2.13:
+    # both sums 1.7 after one step with a gradient of 1, both parameters 0.9233035011211453).
+    p = autograd.tensor(np.array([1.0]), requires_grad=True)
+    q = autograd.tensor(np.array([1.0]), requires_grad=True)
+    groups = [{"params": [p], "initial_accumulator_value": 5.0}]
+    opt = optim.Adagrad(groups, lr=0.1, initial_accumulator_value=0.7)
+    opt.add_param_group({"params": [q], "initial_accumulator_value": 2.0})
+    p.grad = autograd.tensor(np.array([1.0]))
+    q.grad = autograd.tensor(np.array([1.0]))
+    opt.step()
+    for t in (p, q):
+        np.testing.assert_allclose(opt.state[t]["sum"].data, [1.7], rtol=1e-15)
+        np.testing.assert_allclose(t.data, [0.9233035011211453], rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop"])
+def test_inf_gradients_give_nan_silently_as_pytorch(name: str) -> None:
+    # torch 2.13, float32, lr=0.1, gradients (inf, 1): SGD (weight_decay=0.1) -inf; the others
+    # NaN for the first element and their usual step for the second.
+    second = {"SGD": 1.88, "Adam": 1.9, "AdamW": 1.898, "Adagrad": 1.9, "RMSprop": 1.0}
+    w = autograd.tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    kwargs = {"weight_decay": 0.1} if name == "SGD" else {}
+    opt = getattr(optim, name)([w], lr=0.1, **kwargs)
+    w.grad = autograd.tensor(np.array([np.inf, 1.0], np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy RuntimeWarning gets out
+        opt.step()
+    first = -np.inf if name == "SGD" else np.nan
+    np.testing.assert_allclose(w.data, [first, second[name]], rtol=1e-6)
+
+
+def test_zero_gradient_with_eps_0_gives_nan_silently_as_pytorch() -> None:
+    w = autograd.tensor(np.array([1.0]), requires_grad=True)
+    opt = optim.Adam([w], lr=0.1, eps=0.0)
+    w.grad = autograd.tensor(np.array([0.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step()
+    assert np.isnan(w.data).all()
 
 
 def test_add_param_group() -> None:
