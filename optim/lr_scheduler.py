@@ -97,7 +97,14 @@ class LRScheduler:
             self.last_epoch = epoch
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
+        groups = self.optimizer.param_groups
+        if len(values) != len(groups):  # as PyTorch's strict zip, with what went wrong
+            raise ValueError(
+                f"{type(self).__name__}.step: the optimizer has {len(groups)} parameter groups "
+                f"but the scheduler gave {len(values)} learning rates (was a group added after "
+                f"the scheduler was made?)"
+            )
+        for group, lr in zip(groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 

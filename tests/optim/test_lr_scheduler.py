@@ -297,3 +297,26 @@ def test_plateau_errors() -> None:
         lr_scheduler.ReduceLROnPlateau(make_opt((0.1, 0.2)), min_lr=[0.0])
     with pytest.raises(TypeError, match="not an Optimizer"):
         lr_scheduler.ReduceLROnPlateau(object())  # type: ignore[arg-type]
+
+
+def test_a_group_added_after_the_scheduler_is_an_error_where_pytorch_raises() -> None:
+    # PyTorch pairs rates and groups with a strict zip: LambdaLR raises at its first step,
+    # CosineAnnealingLR at its trough (T_max=2: the third step); StepLR scales every group.
+    opt = make_opt()
+    sched: lr_scheduler.LRScheduler = lr_scheduler.LambdaLR(opt, lambda e: 0.5**e)
+    opt.add_param_group({"params": [autograd.zeros(1, requires_grad=True)], "lr": 0.3})
+    with pytest.raises(ValueError, match="LambdaLR.step: the optimizer has 2 parameter groups"):
+        sched.step()
+    opt = make_opt((1.0,))
+    sched = lr_scheduler.CosineAnnealingLR(opt, T_max=2)
+    opt.add_param_group({"params": [autograd.zeros(1, requires_grad=True)], "lr": 0.3})
+    sched.step()
+    sched.step()
+    assert sched.get_last_lr() == pytest.approx([0.0, 0.0])
+    with pytest.raises(ValueError, match="gave 1 learning rates"):
+        sched.step()
+    opt = make_opt((1.0,))
+    sched = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    opt.add_param_group({"params": [autograd.zeros(1, requires_grad=True)], "lr": 0.3})
+    sched.step()
+    assert sched.get_last_lr() == pytest.approx([0.5, 0.15])
