@@ -79,6 +79,12 @@ def _batched(input: Tensor, op: str) -> tuple[Tensor, bool]:
     )
 
 
+def _hw(x: Tensor) -> Pair:
+    """The (H, W) of an (N, C, H, W) tensor."""
+    h, w = x.shape[2:]
+    return h, w
+
+
 def _unbatched(out: Tensor, batched: bool) -> Tensor:
     return out if batched else out.squeeze(0)
 
@@ -219,7 +225,7 @@ def unfold(
     ph, pw = _non_negative(padding, "padding", "unfold")
     s = _positive(stride, "stride", "unfold")
     pads = (ph, ph, pw, pw)
-    _check_fits(x.shape[2:], kernel, d, pads, "unfold")
+    _check_fits(_hw(x), kernel, d, pads, "unfold")
     return _unbatched(Unfold.apply(x, kernel, d, pads, s), batched)
 
 
@@ -404,13 +410,13 @@ def max_pool2d(
     """
     x, batched = _batched(input, "max_pool2d")
     kernel, s, p, d = _pool_args(kernel_size, stride, padding, dilation, "max_pool2d")
-    _, pads = _pool_geometry(x.shape[2:], kernel, d, p, s, ceil_mode, "max_pool2d")
+    _, pads = _pool_geometry(_hw(x), kernel, d, p, s, ceil_mode, "max_pool2d")
     out = _unbatched(MaxPool2d.apply(x, kernel, d, pads, s), batched)
     if not return_indices:
         return out
     # A second pass: a primitive with two outputs would not survive no_grad's shared ctx
     _, argmax = max_windows(x.data, kernel, d, pads, s)
-    idx = argmax_to_indices(argmax, x.shape[2:], kernel, d, pads, s)
+    idx = argmax_to_indices(argmax, _hw(x), kernel, d, pads, s)
     return out, _unbatched(autograd.tensor(idx), batched)
 
 
@@ -436,7 +442,7 @@ def avg_pool2d(
     kernel, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
     if divisor_override is not None and divisor_override == 0:
         raise ValueError("avg_pool2d: divisor_override must be non-zero")
-    (oh, ow), pads = _pool_geometry(x.shape[2:], kernel, (1, 1), p, s, ceil_mode, "avg_pool2d")
+    (oh, ow), pads = _pool_geometry(_hw(x), kernel, (1, 1), p, s, ceil_mode, "avg_pool2d")
     n, c = x.shape[:2]
     cols = Unfold.apply(x, kernel, (1, 1), pads, s)  # (N, C*kH*kW, L)
     total = cols.reshape(n, c, kernel[0] * kernel[1], oh * ow).sum(2).reshape(n, c, oh, ow)

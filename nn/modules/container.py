@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from .module import Module
 
@@ -86,7 +86,7 @@ class ModuleList(Module):
 
     def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
-            return ModuleList(list(self._modules.values())[idx])
+            return ModuleList(cast(list[Module], list(self._modules.values())[idx]))
         return self._modules[self._key(idx)]
 
     def __setitem__(self, idx: int, module: Module) -> None:

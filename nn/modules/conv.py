@@ -121,6 +121,7 @@ class Conv2d(Module):
         if self.padding == "same":
             th, tw = (d * (k - 1) for k, d in zip(self.kernel_size, self.dilation))
             return tw // 2, tw - tw // 2, th // 2, th - th // 2
+        assert not isinstance(self.padding, str)  # "valid" and "same" returned above
         ph, pw = self.padding
         return pw, pw, ph, ph
 
