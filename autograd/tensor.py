@@ -204,6 +204,21 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad."""
         _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
+    def _clear_grad(self, set_to_none: bool) -> None:
+        """``zero_grad`` for one tensor (Module's and Optimizer's): drop ``.grad``, or zero it
+        in place as PyTorch does (whoever holds the gradient Tensor sees the zeros)."""
+        g = self.grad
+        if g is None:
+            return
+        if set_to_none:
+            self.grad = None
+            return
+        if g.grad_fn is not None:  # a create_graph gradient: cut it loose
+            g.detach_()
+        else:
+            g.requires_grad_(False)
+        g.zero_()
+
     def _ensure_version(self) -> list[Any]:
         box = self._version
         if box is None:

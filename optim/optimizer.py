@@ -136,16 +136,7 @@ class Optimizer:
         """Clear the gradients of every optimized tensor (set to None, or fill with zeros)."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:  # a create_graph gradient: cut it loose
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+                p._clear_grad(set_to_none)
 
     # -- groups ----------------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:

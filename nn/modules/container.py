@@ -46,6 +46,10 @@ class Sequential(Module):
         keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._index(idx)]
         for k in keys:
             del self._modules[k]
+        # numbered again from 0, as PyTorch does (so a later append takes a fresh key)
+        modules = list(self._modules.values())
+        self._modules.clear()
+        self._modules.update((str(i), m) for i, m in enumerate(modules))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -171,6 +175,6 @@ class ModuleDict(Module):
         self._modules.clear()
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        items = modules.items() if isinstance(modules, Mapping) else modules
+        items = modules.items() if isinstance(modules, Mapping | ModuleDict) else modules
         for key, module in items:
             self.add_module(key, module)

@@ -166,7 +166,7 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None) under ``name``."""
-        self._check_name(name)
+        self._check_name(name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{type(param).__name__}' as parameter '{name}' "
@@ -177,7 +177,7 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a tensor that is state but not a parameter (like BatchNorm's running_mean)."""
-        self._check_name(name)
+        self._check_name(name, "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"buffer '{name}' must be a Tensor or None, not {type(tensor).__name__}"
@@ -189,7 +189,7 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name``."""
-        self._check_name(name)
+        self._check_name(name, "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._forget(name)
@@ -197,13 +197,18 @@ class Module:
 
     register_module = add_module
 
-    def _check_name(self, name: str) -> None:
+    def _check_name(self, name: str, store: str) -> None:
+        """Raise unless ``name`` can be registered in ``store`` (``_parameters``, ...): as
+        PyTorch, a name already taken by anything else (another kind of entry, a plain
+        attribute or a method) is a KeyError."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("call Module.__init__() before registering anything")
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, not {type(name).__name__}")
         if "." in name or name == "":
             raise KeyError(f"name {name!r} must be non-empty and contain no '.'")
+        if name not in self.__dict__[store] and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
 
     # -- traversal --------------------------------------------------------------------------------
     def named_modules(
@@ -242,7 +247,11 @@ class Module:
         self, store: str, prefix: str, recurse: bool, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        mods = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mod_prefix, mod in mods:
             for name, value in getattr(mod, store).items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -290,11 +299,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (set it to None, or to zeros)."""
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad = autograd.zeros_like(p.grad.detach())
+            p._clear_grad(set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on this module."""

@@ -219,3 +219,63 @@ def test_parameter_shares_data_of_tensor():
     assert np.shares_memory(p.data, t.data) and p.requires_grad and p.is_leaf
     q = nn.Parameter(autograd.ones(2), requires_grad=False)
     assert not q.requires_grad
+
+
+def test_sequential_del_renumbers_as_pytorch():
+    # PyTorch numbers a Sequential's modules again after a deletion: a later append takes
+    # a fresh key, and state_dict keys stay 0, 1, ...
+    a, b, c, d = (Affine(2, 2) for _ in range(4))
+    seq = nn.Sequential(a, b, c)
+    del seq[0]
+    seq.append(d)
+    assert list(seq) == [b, c, d] and list(seq._modules) == ["0", "1", "2"]
+    del seq[:2]
+    assert list(seq) == [d] and [k for k in seq.state_dict()] == ["0.weight", "0.bias"]
+
+
+def test_registering_over_a_taken_name_is_a_key_error_as_pytorch():
+    m = Affine(2, 2)
+    m.note = 1.0
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        m.register_buffer("weight", autograd.zeros(2))
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        m.add_module("weight", Affine(1, 1))
+    with pytest.raises(KeyError, match="attribute 'note' already exists"):
+        m.register_parameter("note", None)
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        m.register_buffer("forward", None)
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+    m.register_parameter("weight", nn.Parameter(autograd.zeros(2, 2)))  # same kind: replaced
+    m.register_buffer("scale", autograd.ones(1))
+    m.register_buffer("scale", autograd.zeros(1))
+    assert m.weight.tolist() == [[0.0, 0.0], [0.0, 0.0]] and m.scale.tolist() == [0.0]
+
+
+def test_module_dict_from_and_updated_with_a_module_dict():
+    heads = nn.ModuleDict({"a": Affine(2, 1), "b": Affine(2, 3)})
+    copy = nn.ModuleDict(heads)
+    assert list(copy.keys()) == ["a", "b"] and copy["a"] is heads["a"]
+    more = nn.ModuleDict({"c": Affine(1, 1)})
+    more.update(heads)
+    assert list(more.keys()) == ["c", "a", "b"]
+
+
+def test_named_parameters_keeps_shared_modules_when_asked():
+    lin = Affine(1, 1)
+    seq = nn.Sequential(lin, lin)
+    assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
+    names = [n for n, _ in seq.named_parameters(remove_duplicate=False)]
+    assert names == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    seq.register_buffer("s", autograd.ones(1))
+    lin.register_buffer("t", autograd.ones(1))
+    assert [n for n, _ in seq.named_buffers(remove_duplicate=False)] == ["s", "0.t", "1.t"]
+
+
+def test_zero_grad_without_none_zeros_the_gradient_in_place():
+    m = Affine(2, 2)
+    m(autograd.ones(2)).sum().backward()
+    g = m.weight.grad
+    m.zero_grad(set_to_none=False)
+    assert m.weight.grad is g and g.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    m.zero_grad()
+    assert m.weight.grad is None
