@@ -859,11 +859,11 @@ class Tensor:
         return tuple(self[lead + (i,)] for i in range(self.shape[d]))
 
     def __getitem__(self, idx: Any) -> Tensor:
-        index, basic = normalize_index(idx)
+        index, basic = normalize_index(idx, self.shape)
         return Index.apply(self, index, basic)
 
     def __setitem__(self, idx: Any, value: Any) -> None:
-        index, basic = normalize_index(idx)
+        index, basic = normalize_index(idx, self.shape)
         if isinstance(value, Tensor) and value.dtype != self.dtype:
             value = value.astype(self.dtype)
         elif not isinstance(value, Tensor):

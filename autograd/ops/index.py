@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -13,12 +13,23 @@ from .shape import SumTo
 _BASIC = (int, slice, type(None), type(Ellipsis))
 
 
-def normalize_index(idx: Any) -> tuple[tuple[Any, ...], bool]:
-    """An index as a tuple NumPy takes (Tensors and lists made arrays, masks made integer
-    arrays), and whether it is basic (a view: no index may repeat)."""
+class Split(NamedTuple):
+    """An index applied in two steps, as PyTorch applies integers beside tensor indices: the
+    integers first (``pre``: integers and full slices, a view), then the rest. (NumPy would
+    count the integers as advanced indices too, which moves and reorders dimensions:
+    ``x[0, :, [0, 1]]`` of a (2, 3, 4) tensor is (3, 2) in PyTorch and (2, 3) in NumPy.)"""
+
+    pre: tuple[Any, ...]
+    rest: tuple[Any, ...]
+
+
+def normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple[Any, bool]:
+    """An index NumPy takes for a tensor of ``shape`` (Tensors and lists made arrays, masks
+    checked against the dims they cover and made integer arrays; a ``Split`` where integers
+    sit beside tensor indices), and whether it is basic (a view: no index may repeat)."""
     if not isinstance(idx, tuple):
         idx = (idx,)
-    out: list[Any] = []
+    items: list[Any] = []
     basic = True
     for i in idx:
         if isinstance(i, Tensor):
@@ -31,20 +42,64 @@ def normalize_index(idx: Any) -> tuple[tuple[Any, ...], bool]:
             i = np.asarray(i)
         if isinstance(i, np.ndarray):
             basic = False
-            if i.dtype == bool and i.ndim == 0:  # x[True] adds a dim of 1, x[False] of 0
-                out.append(i)
-                continue
-            if i.dtype == bool:
-                out.extend(np.nonzero(i))
-                continue
-            if i.dtype.kind not in "iu":
+            if i.dtype != bool and i.dtype.kind not in "iu":
                 raise IndexError(
                     f"tensors used as indices must be integer or boolean, not {i.dtype}"
                 )
         elif not isinstance(i, _BASIC):
             raise IndexError(f"unsupported index {i!r} of type {type(i).__name__}")
-        out.append(i)
-    return tuple(out), basic
+        items.append(i)
+    if basic:
+        return tuple(items), True
+    out = _masks_to_positions(items, shape)
+    if any(type(i) is int for i in out):
+        pre = tuple(
+            i if type(i) is int or i is Ellipsis else slice(None)
+            for i in out
+            if i is not None and not (type(i) is np.ndarray and i.ndim == 0)
+        )
+        return Split(pre, tuple(i for i in out if type(i) is not int)), False
+    return tuple(out), False
+
+
+def _dims_taken(i: Any) -> int:
+    """How many of the tensor's dims one index item takes (None, ``...`` and x[True]: 0)."""
+    if i is None or i is Ellipsis:
+        return 0
+    if type(i) is np.ndarray and i.dtype == bool:
+        return i.ndim  # a mask covers as many dims as it has (x[True] adds one and takes none)
+    return 1
+
+
+def _masks_to_positions(items: list[Any], shape: tuple[int, ...]) -> list[Any]:
+    """Each boolean mask (of one or more dims) checked against the dims it covers, as PyTorch
+    does, and replaced by the integer positions of its True elements."""
+    free = len(shape) - sum(_dims_taken(i) for i in items)  # what ``...`` stands for
+    out: list[Any] = []
+    d = 0
+    for i in items:
+        if type(i) is np.ndarray and i.dtype == bool and i.ndim:
+            covered = shape[d : d + i.ndim]
+            if i.shape != covered:
+                raise IndexError(
+                    f"the shape of the mask {list(i.shape)} at index {d} does not match the "
+                    f"shape of the indexed tensor {list(shape)}"
+                )
+            out.extend(np.nonzero(i))
+        else:
+            out.append(i)
+        d += max(free, 0) if i is Ellipsis else _dims_taken(i)
+    return out
+
+
+def _take(x: np.ndarray, idx: Any) -> Any:
+    return x[idx.pre][idx.rest] if type(idx) is Split else x[idx]
+
+
+def _target(out: np.ndarray, idx: Any) -> tuple[np.ndarray, Any]:
+    """Where an index writes: ``out`` itself and the index, or the view a ``Split``'s integers
+    select and the rest."""
+    return (out[idx.pre], idx.rest) if type(idx) is Split else (out, idx)
 
 
 class Index(Function):
@@ -57,7 +112,7 @@ class Index(Function):
     @staticmethod
     def forward(ctx: Any, x: np.ndarray, idx: tuple[Any, ...], basic: bool) -> np.ndarray:
         ctx.shape, ctx.idx, ctx.basic = x.shape, idx, basic
-        return np.asarray(x[idx])
+        return np.asarray(_take(x, idx))
 
     @staticmethod
     def backward(ctx: Any, grad: Tensor) -> Any:
@@ -76,10 +131,11 @@ class IndexAdd(Function):
     ) -> np.ndarray:
         ctx.idx, ctx.basic = idx, basic
         out = np.zeros(shape, dtype=g.dtype)
+        target, where = _target(out, idx)
         if basic:
-            out[idx] = g
+            target[where] = g
         else:
-            np.add.at(out, idx, g)
+            np.add.at(target, where, g)
         return out
 
     @staticmethod
@@ -98,7 +154,8 @@ class SetItem(Function):
         ctx.idx, ctx.basic = idx, basic
         ctx.vshape = np.shape(v)
         out = x.copy()
-        out[idx] = v
+        target, where = _target(out, idx)
+        target[where] = v
         return out
 
     @staticmethod

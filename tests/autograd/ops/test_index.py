@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 import autograd
 from autograd.ops.elementwise import Mul
 from autograd.ops.index import Index, IndexAdd, SetItem, normalize_index
+from autograd.testing import gradcheck, gradgradcheck
 from tests.autograd.ops._table import Row, check, exact_grads, ids, leaf, shapes
 
 MAX_OUT = 48  # elements an index may select (int arrays and None can grow the output)
@@ -105,7 +106,7 @@ def _np(idx: Any) -> Any:
 
 def _index_add(draw: Any) -> Any:
     shape = draw(shapes(min_dims=1))
-    idx, basic = normalize_index(_small(shape, _int_arrays(draw, shape)))
+    idx, basic = normalize_index(_small(shape, _int_arrays(draw, shape)), shape)
     g = leaf(draw, _result_shape(shape, idx))
     return (lambda g: IndexAdd.apply(g, shape, idx, basic)), (g,)
 
@@ -280,3 +281,48 @@ def test_indexing_and_setitem_keep_float32() -> None:
     y[0] = autograd.tensor(np.array([1.0, 2.0, 3.0]))  # float64 value into float32
     y[1, 0] = np.float64(4.0)
     assert y.dtype == np.float32
+
+
+def test_integers_beside_tensor_indices_select_first_as_pytorch() -> None:
+    # PyTorch applies integers as selects before tensor indices; NumPy would count them as
+    # advanced indices and put the broadcast dims first: (2, 3) and (2, 1, 4) here.
+    data = np.arange(24.0).reshape(2, 3, 4)
+    x = autograd.tensor(data, requires_grad=True)
+    y = x[0, :, [0, 1]]
+    assert y.shape == (3, 2)
+    np.testing.assert_array_equal(y.data, data[0][:, [0, 1]])
+    assert x[0, None, [0, 1]].shape == (1, 2, 4)
+    assert x[:, [0, 1], 0, None].shape == (2, 2, 1)  # no int beside them: NumPy's rule holds
+    assert x[[1, 0], 2, [3, 3]].tolist() == [data[1, 2, 3], data[0, 2, 3]]  # adjacent: same
+    (y * autograd.tensor([1.0, 10.0])).sum().backward()
+    expected = np.zeros((2, 3, 4))
+    expected[0][:, 0], expected[0][:, 1] = 1.0, 10.0
+    np.testing.assert_array_equal(x.grad.data, expected)
+    z = autograd.zeros(2, 3, 4, dtype=np.float64)
+    z[0, :, [0, 2]] = autograd.tensor([1.0, 2.0], dtype=np.float64)
+    np.testing.assert_array_equal(z.data[0], [[1, 0, 2, 0]] * 3)
+    assert not z.data[1].any()
+
+
+def test_integers_beside_tensor_indices_differentiate_twice() -> None:
+    x = autograd.tensor(np.linspace(0.5, 2.0, 24).reshape(2, 3, 4), requires_grad=True)
+    assert gradcheck(lambda t: t[1, :, [0, 0, 3]] ** 2, (x,))
+    assert gradgradcheck(lambda t: t[1, :, [0, 0, 3]] ** 2, (x,))
+
+
+def test_a_mask_must_match_the_dims_it_covers() -> None:
+    t = autograd.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    for mask in ([True, False], [True, False, False, False]):
+        with pytest.raises(IndexError, match=r"shape of the mask \[\d\] at index 0 does not"):
+            t[autograd.tensor(mask)]
+    with pytest.raises(IndexError, match=r"mask \[3\] at index 1"):
+        t[:, autograd.tensor([True, False, True])]
+    with pytest.raises(IndexError, match="mask"):
+        t[autograd.tensor([True, False])] = 0.0
+    assert t[..., autograd.tensor([False, True])].tolist() == [[2.0], [4.0], [6.0]]
+    assert t[autograd.tensor([[True, False], [False, True], [True, True]])].tolist() == [
+        1.0,
+        4.0,
+        5.0,
+        6.0,
+    ]
