@@ -40,6 +40,8 @@ def normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple[Any, bool]:
             i = int(i)
         if isinstance(i, (bool, np.bool_)):
             i = np.asarray(i)
+        elif isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu":
+            i = int(i)  # a 0-d integer tensor indexes as an integer does, in PyTorch
         if isinstance(i, np.ndarray):
             basic = False
             if i.dtype != bool and i.dtype.kind not in "iu":
@@ -56,7 +58,7 @@ def normalize_index(idx: Any, shape: tuple[int, ...]) -> tuple[Any, bool]:
         pre = tuple(
             i if type(i) is int or i is Ellipsis else slice(None)
             for i in out
-            if i is not None and not (type(i) is np.ndarray and i.ndim == 0)
+            if i is Ellipsis or _dims_taken(i)  # not None, nor x[True]'s 0-d mask
         )
         return Split(pre, tuple(i for i in out if type(i) is not int)), False
     return tuple(out), False

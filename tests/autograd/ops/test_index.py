@@ -294,6 +294,8 @@ def test_integers_beside_tensor_indices_select_first_as_pytorch() -> None:
     assert x[0, None, [0, 1]].shape == (1, 2, 4)
     assert x[:, [0, 1], 0, None].shape == (2, 2, 1)  # no int beside them: NumPy's rule holds
     assert x[[1, 0], 2, [3, 3]].tolist() == [data[1, 2, 3], data[0, 2, 3]]  # adjacent: same
+    assert x[autograd.tensor(0), :, [0, 1]].shape == (3, 2)  # a 0-d integer tensor is an int
+    assert x[:, autograd.tensor(1), [0, 1]].shape == (2, 2)
     (y * autograd.tensor([1.0, 10.0])).sum().backward()
     expected = np.zeros((2, 3, 4))
     expected[0][:, 0], expected[0][:, 1] = 1.0, 10.0
