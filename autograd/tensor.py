@@ -1013,6 +1013,14 @@ class Tensor:
         return self._inplace(Clamp, _bound(min, self), _bound(max, self), op="clamp_")
 
     def fill_(self, value: Any) -> Tensor:
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(
+                    f"fill_ only supports a 0-dimension value tensor, but got one with "
+                    f"{value.ndim} dimensions (shape {value.shape})"
+                )
+            if value.requires_grad:  # its gradient is the sum of ours, as copy_'s is
+                return self._copy_from(value, "fill_")
         return self._inplace(Fill, _data(value), op="fill_")
 
     def zero_(self) -> Tensor:
@@ -1020,10 +1028,12 @@ class Tensor:
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast) into this tensor's memory."""
-        src = src if isinstance(src, Tensor) else Tensor(np.asarray(src))
+        return self._copy_from(src if isinstance(src, Tensor) else Tensor(np.asarray(src)), "copy_")
+
+    def _copy_from(self, src: Tensor, op: str) -> Tensor:
         if src.dtype != self.dtype:
             src = src.astype(self.dtype)
-        return self._inplace(Copy, src, op="copy_")
+        return self._inplace(Copy, src, op=op)
 
     def __iadd__(self, other: Any) -> Tensor:
         return self.add_(other)

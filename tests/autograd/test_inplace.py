@@ -295,3 +295,18 @@ def test_expanded_views_cannot_be_written():
     x = autograd.ones(3).expand(2, 3)
     with pytest.raises(RuntimeError, match="read-only"):
         x.add_(1)
+
+
+def test_fill_with_a_0d_tensor_passes_it_the_gradient_as_pytorch():
+    # torch 2.13: v.grad is 8 (each of the two filled elements gives 2 * 2)
+    x = leaf([1.0, 1.0])
+    v = autograd.tensor(2.0, dtype=np.float64, requires_grad=True)
+    y = x * 1.0
+    y.fill_(v)
+    (y * y).sum().backward()
+    assert v.grad.item() == 8.0 and x.grad.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match="fill_ only supports a 0-dimension value tensor"):
+        autograd.ones(2, 3).fill_(autograd.tensor([1.0, 2.0, 3.0]))
+    z = autograd.ones(2)
+    z.fill_(autograd.tensor(3.0))
+    assert z.tolist() == [3.0, 3.0] and z.grad_fn is None
