@@ -10,7 +10,7 @@ import numpy as np
 from ..function import Function
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, _count, _dims, where
-from .elementwise import Exp, Where
+from .elementwise import Exp, Where, zeros_of
 from .shape import BroadcastTo, Reshape
 
 
@@ -94,18 +94,34 @@ class Prod(Function):
         dims, keepdim = ctx.dims, ctx.keepdim
         g = _keep(grad, x.shape, dims, keepdim)
         out = _keep(out, x.shape, dims, keepdim)
-        zero = np.asarray(x) == 0
-        if not zero.any():
+        if x.ndim == 0:  # the product of no others: 1, as PyTorch (not out / x: inf / inf)
+            return g, None, None
+        zeros = int(np.count_nonzero(np.asarray(x) == 0))
+        if not zeros:
             return g * (out / x), None, None
+        if dims is None and zeros > 1 and not is_grad_enabled():
+            return zeros_of(x), None, None  # every product of others has a zero (PyTorch's)
         if is_grad_enabled():  # create_graph: the masks below are constants in x
             return g * _prod_of_others(x, dims), None, None
-        # With zeros, out / x is 0/0: the product of the others is the product of the
-        # non-zero ones where x is the only zero, and 0 everywhere else.
-        nonzero = Where._fwd(zero, 1.0, x)
-        prod_nonzero = Prod._fwd(nonzero, dims, True)
-        one_zero = np.sum(zero, axis=dims, keepdims=True) == 1
-        others = Where._fwd(zero, Where._fwd(one_zero, prod_nonzero, 0.0), out / nonzero)
-        return g * others, None, None
+        # With zeros, out / x is 0/0: each element's product of the others, from the
+        # products before and after it (no division, so an inf beside a zero gives 0 or NaN
+        # exactly as the product does, as PyTorch's prod_safe_zeros_backward).
+        return g * _prod_of_others_raw(x, dims), None, None
+
+
+def _prod_of_others_raw(x: np.ndarray, dims: tuple[int, ...] | None) -> np.ndarray:
+    """For each element of the array ``x``, the product of the others in its slice over
+    ``dims``: exclusive cumulative products from the left and from the right, O(n)."""
+    nd = x.ndim
+    red = tuple(range(nd)) if dims is None else dims
+    perm = tuple(d for d in range(nd) if d not in red) + red
+    xp = np.transpose(x, perm)
+    lead = xp.shape[: nd - len(red)]
+    flat = xp.reshape(lead + (-1,))
+    ones = np.ones(lead + (1,), x.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.transpose((before * after).reshape(xp.shape), np.argsort(perm))
 
 
 def _prod_of_others(x: Tensor, dims: tuple[int, ...] | None) -> Tensor:

@@ -388,3 +388,21 @@ def test_std_of_a_constant_has_gradient_zero_as_torch() -> None:
     assert np.isfinite(gg.data[:2]).all()
     (g0,) = autograd.grad(x[1, :1].std(correction=0), x)
     np.testing.assert_array_equal(g0.data, np.zeros((3, 3)))
+
+
+def test_prod_gradient_with_zeros_beside_inf_and_nan_as_pytorch() -> None:
+    # torch 2.13: each element gets the exact product of the others (0 * inf is NaN there),
+    # except a full product with two zeros or more (all 0) and a 0-d input (the gradient).
+    def grad_of(values: list[float], dim: int | None = None) -> list[float]:
+        x = autograd.tensor(np.array(values), requires_grad=True)
+        (x.prod() if dim is None else x.prod(dim)).sum().backward()
+        return x.grad.tolist()
+
+    inf, nan = np.inf, np.nan
+    np.testing.assert_array_equal(grad_of([inf, 0.0, 2.0]), [0.0, inf, nan])
+    np.testing.assert_array_equal(grad_of([inf, 0.0, 2.0], 0), [0.0, inf, nan])
+    np.testing.assert_array_equal(grad_of([nan, 0.0, 0.0, inf]), [0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(grad_of([nan, 0.0, 0.0, inf], 0), [nan, nan, nan, nan])
+    x = autograd.tensor(-inf, dtype=np.float64, requires_grad=True)
+    x.prod().backward()
+    assert x.grad.item() == 1.0
