@@ -689,14 +689,15 @@ class Tensor:
         return self._arg(np.argmin, dim if axis is None else axis, _kd(keepdim, keepdims), "argmin")
 
     def _arg(self, find: Any, dim: Any, keepdim: bool, op: str) -> Tensor:
-        if self.data.size == 0:
-            raise ValueError(f"{op}(): cannot take the {op} of an empty tensor")
         if dim is None:
+            _check_choosable(self.shape, None, f"{op}()")
             out = np.asarray(find(self.data))
             if keepdim:
                 out = out.reshape((1,) * self.ndim)
         else:
             d = _dim(dim, self.ndim, op)
+            if self.ndim:
+                _check_choosable(self.shape, (d,), f"{op}()")
             out = (
                 np.asarray(find(self.data, axis=d, keepdims=keepdim))
                 if self.ndim
@@ -1183,6 +1184,20 @@ def _floating_input(x: Tensor, op: str) -> Tensor:
             f"{op}(): the input must be floating point, not {x.dtype}; use .float() first"
         )
     return x
+
+
+def _check_choosable(shape: tuple[int, ...], dims: tuple[int, ...] | None, op: str) -> None:
+    """Raise, as PyTorch, when a max/min/argmax reduction has nothing to choose from: a
+    reduced dim of size 0, or a whole empty tensor (other dims may be 0: an empty result)."""
+    if dims is None:
+        if math.prod(shape) == 0:
+            raise ValueError(f"{op}: cannot reduce an empty tensor of shape {shape}; give a dim")
+        return
+    for d in dims:
+        if shape[d] == 0:
+            raise IndexError(
+                f"{op}: expected reduction dim {d} to have non-zero size (shape {shape})"
+            )
 
 
 def _count(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:

@@ -157,12 +157,14 @@ class Einsum(Function):
         sizes: dict[str, int] = {}
         for sub, x in zip(ins, xs):
             for c, n in zip(sub, x.shape):
-                if sizes.get(c, 1) != 1 and n != 1 and sizes[c] != n:
+                prev = sizes.get(c, 1)  # a size of 1 broadcasts (also against 0)
+                if prev != 1 and n != 1 and prev != n:
                     raise ValueError(
-                        f"Einsum: letter '{c}' has size {sizes[c]} in one operand and {n} in "
+                        f"Einsum: letter '{c}' has size {prev} in one operand and {n} in "
                         f"another (shapes {[tuple(x.shape) for x in xs]})"
                     )
-                sizes[c] = max(sizes.get(c, 1), n)
+                if prev == 1 or c not in sizes:
+                    sizes[c] = n
         ctx.ins, ctx.out, ctx.sizes = ins, out, sizes
         ctx.save_for_backward(*xs)
         return np.asarray(np.einsum(",".join(ins) + "->" + out, *xs, optimize=len(xs) > 2))

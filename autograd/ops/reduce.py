@@ -9,7 +9,7 @@ import numpy as np
 
 from ..function import Function
 from ..grad_mode import is_grad_enabled
-from ..tensor import Tensor, _count, _dims, where
+from ..tensor import Tensor, _check_choosable, _count, _dims, where
 from .elementwise import Exp, Where, zeros_of
 from .shape import BroadcastTo, Reshape
 
@@ -62,7 +62,7 @@ class Var(Function):
     ) -> np.ndarray:
         dof = max(_count(x.shape, dims) - correction, 0)
         ctx.dims, ctx.keepdim, ctx.dof = dims, keepdim, dof
-        centered = x - x.mean(axis=dims, keepdims=True)
+        centered = x - _mean_kept(x, dims)
         out = np.asarray(np.sum(centered * centered, axis=dims, keepdims=keepdim) / dof)
         ctx.save_for_backward(x)
         return out
@@ -72,7 +72,16 @@ class Var(Function):
         (x,) = ctx.saved_tensors
         scale = 2.0 / ctx.dof if ctx.dof else math.inf  # no degrees of freedom: inf, as torch
         g = _keep(grad, x.shape, ctx.dims, ctx.keepdim)
-        return g * (x - x.mean(axis=ctx.dims, keepdims=True)) * scale, None, None, None
+        return g * (x - _mean_kept(x, ctx.dims)) * scale, None, None, None
+
+
+def _mean_kept(x: Any, dims: tuple[int, ...] | None) -> Any:
+    """Mean over dims, kept (an array or a Tensor); over an empty dim NaN, as PyTorch, where
+    NumPy's mean would also warn ("Mean of empty slice") through the warnings module."""
+    n = _count(x.shape, dims)
+    if n:
+        return x.mean(axis=dims, keepdims=True)
+    return x.sum(axis=dims, keepdims=True) * math.nan
 
 
 class Prod(Function):
@@ -152,8 +161,7 @@ class Amax(Function):
     def forward(
         cls, ctx: Any, x: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool
     ) -> np.ndarray:
-        if x.size == 0:
-            raise ValueError(f"{cls.name()}: cannot reduce an empty tensor of shape {x.shape}")
+        _check_choosable(x.shape, dims, cls.name())
         ctx.dims, ctx.keepdim = dims, keepdim
         out = np.asarray(cls._ufunc(x, axis=dims, keepdims=keepdim))
         ctx.save_for_backward(x, out)
@@ -200,14 +208,21 @@ class Min(Amin):
 def _stable_max(x: np.ndarray, dims: Any) -> np.ndarray:
     """Max over dims (kept), 0 where it is not finite, for a shift that never overflows:
     logsumexp's, where an inf stays inf (PyTorch's rule)."""
-    m = np.max(x, axis=dims, keepdims=True)
+    m = _max_kept(x, dims)
     return np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
+
+
+def _max_kept(x: np.ndarray, dims: Any) -> np.ndarray:
+    """Max over dims, kept; -inf over an empty dim (nothing to shift: the sum of exps is 0)."""
+    if x.size == 0:
+        return np.max(x, axis=dims, keepdims=True, initial=-np.inf)
+    return np.max(x, axis=dims, keepdims=True)
 
 
 def _shift(x: np.ndarray, dim: Any) -> np.ndarray:
     """``x`` minus its max over ``dim``, as softmax and cross-entropy shift it (PyTorch's
     rule: a +inf makes its row NaN, as does a row of -inf)."""
-    return x - np.max(x, axis=dim, keepdims=True)
+    return x - _max_kept(x, dim)
 
 
 class LogSumExp(Function):

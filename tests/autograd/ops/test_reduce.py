@@ -406,3 +406,33 @@ def test_prod_gradient_with_zeros_beside_inf_and_nan_as_pytorch() -> None:
     x = autograd.tensor(-inf, dtype=np.float64, requires_grad=True)
     x.prod().backward()
     assert x.grad.item() == 1.0
+
+
+def test_reductions_over_empty_dims_as_pytorch() -> None:
+    # torch 2.13's results; no NumPy warning may get out (the suite runs with -W error)
+    x = autograd.zeros(3, 0, requires_grad=True)
+    assert x.softmax(1).shape == (3, 0) and x.log_softmax(1).shape == (3, 0)
+    lse = x.logsumexp(1)
+    assert lse.tolist() == [-np.inf] * 3
+    lse.sum().backward()
+    assert x.grad.shape == (3, 0)
+    y = autograd.zeros(0, 3, requires_grad=True)
+    assert y.amax(1).shape == (0,) and y.amin(1).shape == (0,) and y.argmax(1).shape == (0,)
+    with pytest.raises(IndexError, match="reduction dim 0 to have non-zero size"):
+        y.amax(0)
+    with pytest.raises(IndexError, match="reduction dim 0 to have non-zero size"):
+        y.argmin(0)
+    with pytest.raises(ValueError, match="cannot reduce an empty tensor"):
+        y.amax()
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        v = y.var(0)
+    assert np.isnan(v.data).all() and v.shape == (3,)
+    v.sum().backward()
+    assert y.grad.shape == (0, 3)
+    z = autograd.zeros(0, requires_grad=True)
+    e = autograd.einsum("i->", z)  # a letter of size 0 stays 0
+    e.backward()
+    assert e.item() == 0.0 and z.grad.shape == (0,)
+    w = autograd.zeros(0, 3, requires_grad=True)
+    autograd.einsum("ij->i", w).sum().backward()
+    assert w.grad.shape == (0, 3)
