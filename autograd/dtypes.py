@@ -67,17 +67,18 @@ def promote(a: np.dtype, b: np.dtype) -> np.dtype:
 def result_type(*operands: Any) -> np.dtype:
     """The dtype of an op on these operands, as PyTorch computes it.
 
-    Tensors with dims decide; a 0-dim tensor or NumPy scalar counts only if it is of a higher
-    category; a Python scalar only if higher still, and then gives that category's default
-    (float32 for a Python float).
+    Tensors with dims decide; a 0-dim tensor counts only if it is of a higher category; a
+    Python or NumPy scalar only if higher still, and then gives that category's default
+    (float32 for a float: PyTorch wraps NumPy scalars as it wraps Python numbers).
     """
     dim: np.dtype | None = None
     zero: np.dtype | None = None
     wrapped = -1
     for o in operands:
         if isinstance(o, np.generic):  # before float: np.float64 subclasses float
-            data: Any = o
-        elif isinstance(o, builtins.bool):
+            wrapped = max(wrapped, category(o.dtype))
+            continue
+        if isinstance(o, builtins.bool):
             wrapped = max(wrapped, 0)
             continue
         elif isinstance(o, builtins.int):
@@ -90,7 +91,7 @@ def result_type(*operands: Any) -> np.dtype:
             wrapped = max(wrapped, 3)
             continue
         else:
-            data = getattr(o, "data", o)
+            data: Any = getattr(o, "data", o)
             if not isinstance(data, np.ndarray):
                 data = np.asarray(data)
             if data.dtype.kind not in "biufc":

@@ -519,7 +519,10 @@ class Tensor:
         """Limit values to [min, max]; the gradient passes where min <= x <= max."""
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' and 'max' must be given")
-        return Clamp.apply(self, _bound(min, self), _bound(max, self))
+        # PyTorch's result dtype: an integer tensor clamped to float bounds gives float32
+        dt = dtypes.result_type(self, *(b for b in (min, max) if b is not None))
+        x = self if dt == self.data.dtype else self.astype(dt)
+        return Clamp.apply(x, _bound(min, x), _bound(max, x))
 
     clip = clamp
 

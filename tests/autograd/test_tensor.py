@@ -251,3 +251,27 @@ def test_stable_ops_leak_no_numpy_warnings():
             y.sum().backward(retain_graph=True)
     assert np.isfinite(big.log_softmax(0).data).all()
     assert np.isfinite(big.sigmoid().data).all()
+
+
+def test_numpy_scalars_promote_as_python_numbers_as_pytorch() -> None:
+    # torch 2.13 wraps NumPy scalars as it wraps Python numbers: an integer tensor with a
+    # NumPy float gives float32, not float64; a float tensor keeps its own dtype.
+    i = autograd.tensor([1, 2, 3])
+    assert (i * np.float64(2.5)).dtype == np.float32
+    assert (np.float64(2.5) * i).dtype == np.float32
+    assert (i ** np.float64(2)).dtype == np.float32
+    assert (autograd.tensor([True, False]) + np.int32(1)).dtype == np.int64
+    assert (autograd.ones(2, dtype=np.float16) * np.float64(2.0)).dtype == np.float16
+    assert (i * np.float64(2.5)).tolist() == [2.5, 5.0, 7.5]
+
+
+def test_clamp_result_dtype_as_pytorch() -> None:
+    i = autograd.tensor([1, 2, 3])
+    y = i.clamp(0.5, 1.5)
+    assert y.dtype == np.float32 and y.tolist() == [1.0, 1.5, 1.5]
+    assert i.clamp(1, 2).dtype == np.int64
+    f = autograd.tensor([1.0, 2.0, 3.0])
+    assert f.clamp(np.float64(1.5)).dtype == np.float32
+    assert f.clamp(autograd.zeros(3, dtype=np.float64)).dtype == np.float64
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i.clamp_(0.5)
