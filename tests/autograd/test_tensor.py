@@ -275,3 +275,26 @@ def test_clamp_result_dtype_as_pytorch() -> None:
     assert f.clamp(autograd.zeros(3, dtype=np.float64)).dtype == np.float64
     with pytest.raises(RuntimeError, match="can't be cast"):
         i.clamp_(0.5)
+
+
+def test_pytorch_call_forms_randint_high_size_and_var_unbiased() -> None:
+    autograd.manual_seed(0)
+    r = autograd.randint(5, (3,))
+    assert r.shape == (3,) and r.dtype == np.int64 and 0 <= r.data.min() and r.data.max() < 5
+    assert autograd.randint(5, [2, 2]).shape == (2, 2)
+    t = autograd.tensor([1.0, 2.0, 4.0], dtype=np.float64)
+    assert t.var(False).item() == pytest.approx(14 / 9) and t.var(True).item() == pytest.approx(
+        7 / 3
+    )
+    assert t.std(False).item() == pytest.approx((14 / 9) ** 0.5)
+
+
+def test_zero_dim_tensors_cannot_be_split_chunked_or_joined() -> None:
+    s = autograd.tensor(1.0)
+    with pytest.raises(RuntimeError, match=r"split\(\): expects at least a 1-dimensional"):
+        s.split(1)
+    with pytest.raises(RuntimeError, match=r"chunk\(\): expects at least a 1-dimensional"):
+        s.chunk(1)
+    with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
+        autograd.cat([autograd.ones(1), s])
+    assert autograd.stack([s, s]).shape == (2,)  # stack makes the new dim: fine, as PyTorch
