@@ -104,6 +104,8 @@ def randint(
     """Random integers in [low, high) (int64): ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
     if high is None:
         low, high = 0, low
+    elif isinstance(high, (tuple, list)) and size == ():  # randint(high, size), as PyTorch
+        low, high, size = 0, low, high
     if high <= low:
         raise ValueError(f"randint(): high ({high}) must be greater than low ({low})")
     shape = _size((size,), "randint")

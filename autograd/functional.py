@@ -79,6 +79,9 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
         (2, 2)
     """
     ts = _joinable(tensors, "cat")
+    for i, t in enumerate(ts):
+        if t.ndim == 0:
+            raise RuntimeError(f"cat(): zero-dimensional tensor (at position {i}) cannot be joined")
     d = _dim(dim, ts[0].ndim, "cat")
     for i, t in enumerate(ts):
         if t.ndim != ts[0].ndim or any(

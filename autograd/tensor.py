@@ -570,6 +570,8 @@ class Tensor:
         keepdims: bool | None = None,
     ) -> Tensor:
         """Variance over dims with Bessel's ``correction`` (1 by default, as PyTorch)."""
+        if isinstance(dim, bool):  # var(False): PyTorch's overload var(unbiased)
+            dim, unbiased = None, dim
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         dims = self._dims(dim, "var", axis)
@@ -1374,6 +1376,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int) -> Tensor:
 
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of given sizes."""
+    _at_least_1d(tensor, "split")
     d = _dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
@@ -1397,10 +1400,16 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
 
 def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """``chunks`` nearly equal pieces along ``dim`` (as torch.chunk: maybe fewer)."""
+    _at_least_1d(tensor, "chunk")
     if chunks <= 0:
         raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
     n = tensor.shape[_dim(dim, tensor.ndim, "chunk")]
     return split(tensor, builtins_max(-(-n // chunks), 1), dim)
+
+
+def _at_least_1d(tensor: Tensor, op: str) -> None:
+    if tensor.ndim == 0:
+        raise RuntimeError(f"{op}(): expects at least a 1-dimensional tensor, got a 0-d one")
 
 
 builtins_min = min
