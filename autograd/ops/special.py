@@ -11,7 +11,7 @@ import numpy as np
 from ..function import Function
 from ..grad_mode import state
 from ..tensor import Tensor
-from .elementwise import Exp, Where, _masked, all_finite, zeros_of
+from .elementwise import Exp, Sign, Where, _masked, all_finite, zeros_of
 
 # W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969),
 # as in his CALERF (Netlib specfun): max relative error near 1e-16 in float64 on each interval.
@@ -172,4 +172,7 @@ class Relu(Function):
         keep = out != 0  # out >= 0, or NaN: a NaN input passes its gradient, as in PyTorch
         if state.grad_owned and all_finite(grad):  # the engine's own buffer: the product there
             return np.multiply(grad, keep, out=grad)
+        if isinstance(out, Tensor):  # create_graph: the result depends on out with derivative
+            # 0, as PyTorch's threshold_backward does (so it requires grad when out does)
+            return _masked(grad, keep) + Sign._fwd(out) * 0.0
         return _masked(grad, keep)  # exact zeros where out <= 0, even from an inf gradient

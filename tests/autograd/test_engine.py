@@ -559,3 +559,15 @@ def test_grad_with_respect_to_an_intermediate_runs_and_frees_only_the_nodes_abov
     np.testing.assert_allclose(x.grad.data, np.exp(x.data))
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         z.backward()  # the nodes above y were run and freed
+
+
+@pytest.mark.parametrize("op", ["relu", "abs"])
+def test_create_graph_gradients_of_kinked_ops_require_grad_as_pytorch(op):
+    # PyTorch's formulas depend on the input (threshold_backward, sign) with derivative 0, so
+    # the gradient requires grad and differentiates to zeros (it was a constant here).
+    x = autograd.tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
+    (g,) = autograd.grad(getattr(x, op)().sum(), x, create_graph=True)
+    assert g.requires_grad
+    assert g.tolist() == ([0.0, 0.0, 1.0] if op == "relu" else [-1.0, 0.0, 1.0])
+    (gg,) = autograd.grad(g.sum(), x)
+    assert gg.tolist() == [0.0, 0.0, 0.0]
