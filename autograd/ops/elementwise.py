@@ -76,6 +76,24 @@ class Mul(Function):
         return (grad * b if na is not None else None), (grad * a if nb is not None else None)
 
 
+def _integral(x: Any) -> bool:
+    return np.asarray(x).dtype.kind in "biu"
+
+
+def _int_power(a: Any, b: Any) -> np.ndarray:
+    """Integer powers as PyTorch's: a negative exponent in a tensor gives 1 ** b = 1,
+    (-1) ** b = +-1 and 0 for every other base (NumPy raises); a negative number as the
+    exponent is an error, as there."""
+    if not isinstance(b, np.ndarray) and b < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    neg = np.asarray(b) < 0
+    if not neg.any():
+        return np.power(a, b)
+    out = np.power(a, np.where(neg, 0, b))
+    small = np.where(a == -1, np.where(np.asarray(b) % 2 == 0, 1, -1), np.asarray(a) == 1)
+    return np.where(neg, small.astype(out.dtype), out)
+
+
 class Div(Function):
     """z = a / b;  da = grad / b, db = -grad * a / b**2"""
 
@@ -105,7 +123,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> np.ndarray:
-        out = np.power(a, b)
+        out = _int_power(a, b) if _integral(a) and _integral(b) else np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 

@@ -298,3 +298,15 @@ def test_zero_dim_tensors_cannot_be_split_chunked_or_joined() -> None:
     with pytest.raises(RuntimeError, match=r"zero-dimensional tensor \(at position 1\)"):
         autograd.cat([autograd.ones(1), s])
     assert autograd.stack([s, s]).shape == (2,)  # stack makes the new dim: fine, as PyTorch
+
+
+def test_integer_powers_with_negative_exponents_as_pytorch() -> None:
+    # torch 2.13: exponents in a tensor give 1 ** b = 1, (-1) ** b = +-1 and 0 otherwise; a
+    # negative Python exponent is an error
+    a = autograd.tensor([2, 3, 1, -1, 0, -2])
+    y = a ** autograd.tensor([-1, 2, -3, -3, 2, -2])
+    assert y.dtype == np.int64 and y.tolist() == [0, 9, 1, -1, 0, 0]
+    assert (2 ** autograd.tensor([-1, 2])).tolist() == [0, 4]
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+        a**-1
+    assert (autograd.tensor([2.0, 4.0]) ** -1).tolist() == [0.5, 0.25]
