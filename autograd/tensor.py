@@ -1089,13 +1089,18 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
     else:
-        if isinstance(data, (list, tuple)) and data and _has_tensor(data):
+        kinds = _leaf_types(data) if isinstance(data, (list, tuple)) else set()
+        if any(issubclass(k, Tensor) for k in kinds):
             data = _untensor(data)
         try:
             arr = np.asarray(data)
         except ValueError as e:
             raise ValueError(f"tensor(): cannot make a tensor from this data: {e}") from None
-        if arr.dtype.kind == "f" and dtype is None:
+        numeric = arr.dtype.kind in "biufc"
+        scalars = _numpy_scalars_dtype(kinds) if dtype is None and numeric else None
+        if scalars is not None:
+            arr = arr.astype(scalars, copy=False)
+        elif arr.dtype.kind == "f" and dtype is None:
             arr = arr.astype(np.float32)
         elif arr.dtype.kind in "iu" and dtype is None:
             arr = arr.astype(np.int64, copy=False)
@@ -1109,10 +1114,29 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
-def _has_tensor(seq: Any) -> bool:
-    return any(
-        isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _has_tensor(x)) for x in seq
-    )
+def _numpy_scalars_dtype(kinds: set[Any]) -> np.dtype | None:
+    """For a list whose items are of types ``kinds`` and include NumPy scalars, PyTorch's
+    dtype: each item's own (a Python number its default: int64, float32), promoted; None when
+    there is no NumPy scalar (then the list rule applies). ``[np.float64(1), 2.0]`` is float64,
+    ``[np.int32(1), 2]`` int64."""
+    if not any(issubclass(k, np.generic) for k in kinds):
+        return None
+    result: np.dtype | None = None
+    for k in kinds:  # a Python number's type stands for its category's default dtype
+        dt = np.dtype(k) if issubclass(k, np.generic) else dtypes.result_type(k(0))
+        result = dt if result is None else dtypes.promote(result, dt)
+    return result
+
+
+def _leaf_types(seq: Any) -> set[type]:
+    """The types of the items of a nested list (``map(type, ...)`` per row: C speed)."""
+    kinds = set(map(type, seq))
+    for k in [k for k in kinds if issubclass(k, (list, tuple))]:
+        kinds.discard(k)
+        for row in seq:
+            if type(row) is k:
+                kinds |= _leaf_types(row)
+    return kinds
 
 
 def _untensor(seq: Any) -> Any:

@@ -310,3 +310,23 @@ def test_integer_powers_with_negative_exponents_as_pytorch() -> None:
     with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
         a**-1
     assert (autograd.tensor([2.0, 4.0]) ** -1).tolist() == [0.5, 0.25]
+
+
+def test_lists_of_numpy_scalars_keep_their_dtypes_as_pytorch() -> None:
+    # torch 2.13: each NumPy scalar counts with its own dtype, a Python number with its
+    # default (int64, float32), promoted together
+    cases = [
+        ([np.float64(1), np.float64(2)], np.float64),
+        ([np.float64(1), 2.0], np.float64),
+        ([np.float32(1), 2.0], np.float32),
+        ([np.int32(1), np.int32(2)], np.int32),
+        ([np.int32(1), 2], np.int64),
+        ([np.int32(1), 2.5], np.float32),
+        ([[np.float64(1)], [2.0]], np.float64),
+        ([np.float16(1), 2.0], np.float32),
+        ([1.0, 2.0], np.float32),
+        ([[1, 2], [3, 4]], np.int64),
+    ]
+    for data, dtype in cases:
+        assert autograd.tensor(data).dtype == dtype, data
+    assert autograd.tensor([np.float64(1.5), 2.0]).tolist() == [1.5, 2.0]
