@@ -131,15 +131,22 @@ def _check_range(op: str, target: np.ndarray, n_classes: int, ignore_index: int 
         raise IndexError(f"{op}: target {value} is out of range for {n_classes} classes")
 
 
+def _constant_weight(op: str, name: str, weight: Any) -> None:
+    """PyTorch's losses have no gradient for their weights (only the probability form of
+    cross_entropy, a composite there too, has one): one that requires grad is an error while
+    a graph is recorded, rather than a gradient silently left out."""
+    if isinstance(weight, Tensor) and weight.requires_grad and autograd.is_grad_enabled():
+        raise RuntimeError(
+            f"{op}: the loss is not differentiable with respect to '{name}' (as in PyTorch); "
+            f"pass {name}.detach()"
+        )
+
+
 def _class_weight(op: str, weight: Any, n_classes: int, like: Tensor) -> np.ndarray | None:
     """A (C,) per-class weight as a constant array in ``like``'s dtype."""
     if weight is None:
         return None
-    if isinstance(weight, Tensor) and weight.requires_grad and autograd.is_grad_enabled():
-        raise RuntimeError(
-            f"{op}: the loss is not differentiable with respect to 'weight' (as in PyTorch); "
-            f"pass weight.detach()"
-        )
+    _constant_weight(op, "weight", weight)
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     if w.shape != (n_classes,):
         raise ValueError(
@@ -384,7 +391,8 @@ def binary_cross_entropy(
 
     The logs are clamped to >= -100 and the gradient's denominator x(1 - x) to >= 1e-12, as in
     PyTorch, so inputs of exactly 0 or 1 give finite numbers. Input and target must have the
-    same shape with values in [0, 1]; ``weight`` broadcasts to the input's shape.
+    same shape with values in [0, 1]; ``weight`` broadcasts to the input's shape and is not
+    differentiated (as in PyTorch).
 
     Example:
         >>> import autograd, nn.functional as F
@@ -411,6 +419,7 @@ def binary_cross_entropy(
 
 
 def _elementwise_weight(op: str, name: str, weight: Any, input: Tensor) -> Tensor:
+    _constant_weight(op, name, weight)
     w = _as_float(op, name, weight, input)
     try:
         ok = np.broadcast_shapes(w.shape, input.shape) == input.shape
@@ -438,6 +447,7 @@ def binary_cross_entropy_with_logits(
     Computed as (1 - y) x + (1 + (p - 1) y) * softplus(-x) with softplus(-x) = log1p(exp(-|x|))
     + max(-x, 0), so it is finite for any logit. ``pos_weight`` p (broadcast along the last
     dim, one per class) weighs the positive term; ``weight`` broadcasts to the input's shape.
+    Neither weight is differentiated (as in PyTorch).
 
     Example:
         >>> import autograd, nn.functional as F
@@ -482,7 +492,8 @@ def multi_margin_loss(
     """Multi-class hinge loss: l_i = sum_{j != y} w[y] * max(0, margin - x[y] + x[j])^p / C.
 
     ``input`` is (N, C) or (C,), ``target`` class indices (N,) or (); p is 1 or 2. The gradient
-    at the hinge (margin - x[y] + x[j] == 0) is 0, as in PyTorch.
+    at the hinge (margin - x[y] + x[j] == 0) is 0, and ``weight`` is not differentiated, as in
+    PyTorch.
 
     Example:
         >>> import autograd, nn.functional as F
@@ -513,14 +524,9 @@ def multi_margin_loss(
     h = autograd.where(active, z, 0.0)
     if p == 2:
         h = h * h
-    if weight is not None:
-        w = _as_float(op, "weight", weight, input)
-        if w.shape != (n_classes,):
-            raise ValueError(
-                f"{op}: weight must be a 1-D tensor with one entry per class ({n_classes}), "
-                f"got shape {w.shape}"
-            )
-        h = h * w[t].unsqueeze(1)
+    w = _class_weight(op, weight, n_classes, x)
+    if w is not None:
+        h = h * w[t][:, None]
     loss = h.sum(1) / n_classes
     if unbatched:
         loss = loss.reshape(expected)

@@ -236,11 +236,12 @@ def _bce(draw: Any, reduction: str) -> Case:
     x, t = arr(draw, shape, 0.05, 0.95), arr(draw, shape, 0.01, 0.99)
     w = arr(draw, shape[-1:], 0.1, 2.0) if draw(st.booleans()) else None
     want = bce_np(x, t, w, reduction)
+    wt = None if w is None else autograd.tensor(w)  # not differentiable (as in PyTorch)
 
-    def fn(a: Tensor, b: Tensor, *weight: Tensor) -> Tensor:
-        return F.binary_cross_entropy(a, b, weight[0] if weight else None, reduction=reduction)
+    def fn(a: Tensor, b: Tensor) -> Tensor:
+        return F.binary_cross_entropy(a, b, wt, reduction=reduction)
 
-    return fn, (leaf(x), leaf(t)) + (() if w is None else (leaf(w),)), want
+    return fn, (leaf(x), leaf(t)), want
 
 
 def _bce_logits(draw: Any, reduction: str) -> Case:
@@ -251,15 +252,13 @@ def _bce_logits(draw: Any, reduction: str) -> Case:
     w = arr(draw, shape[-1:], 0.1, 2.0) if draw(st.booleans()) else None
     pw = arr(draw, shape[-1:], 0.1, 3.0) if draw(st.booleans()) else None
     want = bce_logits_np(x, t, w, pw, reduction)
+    # neither weight is differentiable (as in PyTorch)
+    wt, pwt = (None if v is None else autograd.tensor(v) for v in (w, pw))
 
-    def fn(a: Tensor, b: Tensor, *rest: Tensor) -> Tensor:
-        it = iter(rest)
-        wt = next(it) if w is not None else None
-        pwt = next(it) if pw is not None else None
+    def fn(a: Tensor, b: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(a, b, wt, reduction=reduction, pos_weight=pwt)
 
-    extra = tuple(leaf(v) for v in (w, pw) if v is not None)
-    return fn, (leaf(x), leaf(t)) + extra, want
+    return fn, (leaf(x), leaf(t)), want
 
 
 def _multi_margin(draw: Any, reduction: str) -> Case:
@@ -633,6 +632,35 @@ ERRORS: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "cross_entropy: the loss is not differentiable with respect to 'weight'",
     ),
     (
+        "BCE weight requiring grad",
+        lambda: F.binary_cross_entropy(
+            X.sigmoid(), X.sigmoid(), autograd.ones(5, requires_grad=True)
+        ),
+        RuntimeError,
+        "binary_cross_entropy: the loss is not differentiable with respect to 'weight'",
+    ),
+    (
+        "BCE with logits weight requiring grad",
+        lambda: F.binary_cross_entropy_with_logits(X, X, autograd.ones(5, requires_grad=True)),
+        RuntimeError,
+        "binary_cross_entropy_with_logits: the loss is not differentiable with respect to 'weight'",
+    ),
+    (
+        "pos_weight requiring grad",
+        lambda: F.binary_cross_entropy_with_logits(
+            X, X, pos_weight=autograd.ones(5, requires_grad=True)
+        ),
+        RuntimeError,
+        "binary_cross_entropy_with_logits: the loss is not differentiable with respect to "
+        "'pos_weight'",
+    ),
+    (
+        "hinge weight requiring grad",
+        lambda: F.multi_margin_loss(X, T, weight=autograd.ones(5, requires_grad=True)),
+        RuntimeError,
+        "multi_margin_loss: the loss is not differentiable with respect to 'weight'",
+    ),
+    (
         "0-d input",
         lambda: F.cross_entropy(autograd.tensor(1.0), autograd.tensor(0)),
         ValueError,
@@ -763,6 +791,9 @@ def test_weight_may_require_grad_outside_grad_mode_and_for_probabilities():
     w = autograd.ones(5, requires_grad=True)
     with autograd.no_grad():
         F.cross_entropy(X, T, weight=w)
+        F.binary_cross_entropy(X.sigmoid(), X.sigmoid(), w)
+        F.binary_cross_entropy_with_logits(X, X, w, pos_weight=w)
+        assert F.multi_margin_loss(X, T, weight=w).item() == F.multi_margin_loss(X, T).item()
     loss = F.cross_entropy(X, autograd.ones(3, 5) / 5, weight=w)
     (gw,) = autograd.grad(loss, w)
     np.testing.assert_allclose(gw.numpy(), np.full(5, np.log(5) / 5))
