@@ -371,6 +371,9 @@ class Module:
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"expected a dict, got {type(state_dict).__name__}")
+        state_dict = dict(state_dict)  # filled in below; the caller's dict is left as it was
+        for name, module in self.named_modules(remove_duplicate=False):
+            module._upgrade_state_dict(state_dict, f"{name}." if name else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -410,6 +413,11 @@ class Module:
                     target.data[...] = data.astype(target.dtype, copy=False)
                     target._bump("load_state_dict")
         return IncompatibleKeys(missing, unexpected)
+
+    def _upgrade_state_dict(self, state_dict: dict[str, Any], prefix: str) -> None:
+        """Fill in the keys (named ``prefix + name``) that a checkpoint of this module from an
+        older version lacks, before ``load_state_dict`` looks for missing keys; a module whose
+        state grew overrides it, as PyTorch's modules do in ``_load_from_state_dict``."""
 
     # -- printing ------------------------------------------------------------------------------
     def extra_repr(self) -> str:

@@ -72,6 +72,14 @@ class _BatchNorm(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
+    def _upgrade_state_dict(self, state_dict: dict[str, Any], prefix: str) -> None:
+        # num_batches_tracked came later (PyTorch 0.4.1): an older checkpoint loads with strict
+        # and keeps the counter's current value, as in PyTorch (for a dict without its version
+        # metadata, which is every dict here)
+        key = prefix + "num_batches_tracked"
+        if self.num_batches_tracked is not None and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
+
     def _check_input(self, input: Tensor) -> None:
         name = type(self).__name__
         if input.ndim not in self._dims:

@@ -152,6 +152,25 @@ def test_state_dict_names_and_defaults():
     assert bn.num_batches_tracked.item() == 0 and bn.running_var.tolist() == [1.0] * 5
 
 
+def test_a_state_dict_without_num_batches_tracked_loads_and_keeps_the_counter():
+    # PyTorch loads such old checkpoints with strict=True, leaving the counter as it was
+    src = nn.BatchNorm1d(2)
+    src.running_mean.fill_(3.0)
+    old = {k: v for k, v in src.state_dict().items() if k != "num_batches_tracked"}
+    net = nn.Sequential(nn.BatchNorm1d(2))
+    net(autograd.randn(4, 2))
+    net(autograd.randn(4, 2))
+    result = net[0].load_state_dict(old)
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    assert net[0].num_batches_tracked.item() == 2 and net[0].running_mean.tolist() == [3.0, 3.0]
+    assert "num_batches_tracked" not in old  # the caller's dict is not changed
+    nested = {"0." + k: v for k, v in old.items()}
+    assert net.load_state_dict(nested, strict=False).missing_keys == []
+    assert net[0].num_batches_tracked.item() == 2
+    with pytest.raises(RuntimeError, match='Missing key.*"0.running_var"'):
+        net.load_state_dict({k: v for k, v in nested.items() if k != "0.running_var"})
+
+
 def test_batch_norm_reprs():
     assert repr(nn.BatchNorm2d(16)) == (
         "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
