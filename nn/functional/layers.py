@@ -151,9 +151,23 @@ def layer_norm(
     return out
 
 
+def dropout_probability(p: Any) -> float:
+    """``p`` as a float in [0, 1]: a Python or NumPy number or a 0-d tensor, as PyTorch takes
+    it (but not a bool, which PyTorch takes as 0 or 1)."""
+    if isinstance(p, Tensor) and p.ndim == 0:
+        if p.requires_grad:
+            # PyTorch refuses it too: p is not differentiable, its gradient would be lost
+            raise TypeError("dropout: p must not require grad (dropout is not differentiable in p)")
+        p = p.item()
+    number = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
+    if not number or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
+    return float(p)
+
+
 def dropout(
     input: Tensor,
-    p: float = 0.5,
+    p: float | Tensor = 0.5,
     training: bool = True,
     inplace: bool = False,
     generator: Generator | None = None,
@@ -168,8 +182,7 @@ def dropout(
         >>> sorted(set(y.tolist()))
         [0.0, 2.0]
     """
-    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
+    p = dropout_probability(p)
     if not training or p == 0:
         return input
     if p == 1:

@@ -6,6 +6,7 @@ from autograd import Tensor
 from autograd.random import Generator
 
 from .. import functional as F
+from ..functional.layers import dropout_probability
 from .module import Module
 
 __all__ = ["Dropout"]
@@ -24,11 +25,9 @@ class Dropout(Module):
         tensor([1., 1., 1.])
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+    def __init__(self, p: float | Tensor = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
-        self.p = p
+        self.p = dropout_probability(p)
         self.inplace = inplace
 
     def forward(self, input: Tensor, generator: Generator | None = None) -> Tensor:

@@ -60,6 +60,39 @@ def test_bad_p_is_a_value_error_naming_p(p):
         F.dropout(autograd.ones(2), p)
 
 
+@pytest.mark.parametrize(
+    "p",
+    [np.float32(0.25), np.float64(0.25), np.int64(0), autograd.tensor(0.25), autograd.tensor(1)],
+)
+def test_numpy_scalars_and_0d_tensors_are_probabilities_too(p):
+    # as in PyTorch; the value is kept as a Python float
+    want = float(p.item()) if isinstance(p, autograd.Tensor) else float(p)
+    drop = nn.Dropout(p)
+    assert type(drop.p) is float and drop.p == want
+    assert repr(drop) == f"Dropout(p={want}, inplace=False)"
+    x = autograd.ones(2000, dtype="float64")
+    a = F.dropout(x, p, generator=autograd.Generator(5)).numpy()
+    b = drop(x, generator=autograd.Generator(5)).numpy()
+    c = F.dropout(x, want, generator=autograd.Generator(5)).numpy()
+    assert np.array_equal(a, c) and np.array_equal(b, c)
+
+
+@pytest.mark.parametrize(
+    "p", [np.float32(1.5), autograd.tensor(-0.5), autograd.tensor([0.5]), np.bool_(True)]
+)
+def test_bad_numpy_and_tensor_p_is_a_value_error(p):
+    with pytest.raises(ValueError, match=r"between 0 and 1, but got p="):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match=r"between 0 and 1, but got p="):
+        F.dropout(autograd.ones(2), p)
+
+
+def test_p_requiring_grad_is_a_type_error():
+    p = autograd.tensor(0.5, requires_grad=True)
+    with pytest.raises(TypeError, match="dropout: p must not require grad"):
+        F.dropout(autograd.ones(2), p)
+
+
 def test_manual_seed_reproduces_the_mask_and_generators_are_independent():
     x = autograd.ones(1000)
     _ = autograd.manual_seed(3)
