@@ -56,7 +56,8 @@ def batch_norm(
     In training the batch's mean and biased variance normalize, and the running statistics
     (when given) are updated in place: ``running = (1 - momentum) * running + momentum * batch``
     with the *unbiased* batch variance, as PyTorch does. Otherwise the running statistics are
-    used. Training mode runs one fused primitive (``autograd.ops.norm.BatchNorm``).
+    used. Training mode runs one fused primitive (``autograd.ops.norm.BatchNorm``). An empty
+    batch gives an empty output and leaves the running statistics alone, as in PyTorch.
 
     Example:
         >>> import autograd, nn.functional as F
@@ -82,24 +83,30 @@ def batch_norm(
                 f"batch_norm: {name} should contain {channels} elements (the input's channels, "
                 f"dim 1 of {tuple(input.shape)}), not {t.numel()}"
             )
+    shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
         count = input.numel() // channels if channels else 0
-        if count <= 1:
+        if count == 1:
             raise ValueError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
-        mean, var = batch_stats(input.data)
-        with autograd.no_grad():
-            if running_mean is not None:
-                _blend(running_mean, mean, momentum, "batch_norm")
-            if running_var is not None:
-                _blend(running_var, var * (count / (count - 1)), momentum, "batch_norm")
-        return BatchNorm.apply(input, mean, var, weight, bias, float(eps))
-    if running_mean is None or running_var is None:
+        if count:
+            mean, var = batch_stats(input.data)
+            with autograd.no_grad():
+                if running_mean is not None:
+                    _blend(running_mean, mean, momentum, "batch_norm")
+                if running_var is not None:
+                    _blend(running_var, var * (count / (count - 1)), momentum, "batch_norm")
+            return BatchNorm.apply(input, mean, var, weight, bias, float(eps))
+        # an empty batch has no statistics: as in PyTorch, the output is empty, weight and bias
+        # get zero gradients and the running statistics are left as they are
+        out = input
+    elif running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var must be given when not training")
-    shape = (1, channels) + (1,) * (input.ndim - 2)
-    out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + float(eps)).rsqrt()
+    else:
+        invstd = (running_var.reshape(shape) + float(eps)).rsqrt()
+        out = (input - running_mean.reshape(shape)) * invstd
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:

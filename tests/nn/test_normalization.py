@@ -196,6 +196,26 @@ def test_batch_norm_input_errors_name_expected_and_got():
         F.batch_norm(autograd.zeros(2, 4), None, None)
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no mean of an empty slice
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("shape", [(0, 2), (0, 2, 3), (0, 2, 4, 4), (2, 2, 0, 4)])
+def test_an_empty_batch_in_training_is_empty_and_leaves_the_running_stats(shape, momentum):
+    # PyTorch 2.13's numbers: an empty output, zero gradients for weight and bias, the running
+    # statistics unchanged, and the batch counted in num_batches_tracked
+    bn = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(2, momentum=momentum)
+    bn.running_mean.fill_(0.5)
+    bn.running_var.fill_(2.0)
+    x = autograd.zeros(*shape, requires_grad=True)
+    y = bn(x)
+    assert y.shape == shape and y.dtype == np.float32
+    assert bn.running_mean.tolist() == [0.5, 0.5] and bn.running_var.tolist() == [2.0, 2.0]
+    assert bn.num_batches_tracked.item() == 1
+    y.sum().backward()
+    assert x.grad is not None and x.grad.shape == shape
+    assert bn.weight.grad.tolist() == [0.0, 0.0] and bn.bias.grad.tolist() == [0.0, 0.0]
+    assert F.batch_norm(autograd.zeros(0, 2), None, None, training=True).shape == (0, 2)
+
+
 def test_float32_module_keeps_float32():
     bn = nn.BatchNorm2d(3)
     y = bn(autograd.randn(4, 3, 2, 2))
