@@ -291,12 +291,19 @@ def argmax_to_indices(
     argmax: np.ndarray, hw: Pair, kernel: Pair, dilation: Pair, padding: Pads, stride: Pair
 ) -> np.ndarray:
     """Flat indices into each H x W plane (PyTorch's ``return_indices``) of the taps ``argmax``
-    picks."""
+    picks.
+
+    A window lying wholly in the padding (dilation with padding can make one) has no real tap:
+    its argmax is a padding tap, so its gradient falls in the padding and is dropped, and its
+    index is that of the real element nearest to the tap, so that every index is valid.
+    PyTorch's index there is not defined: it points outside the window, even outside the plane
+    (and its backward then writes out of bounds).
+    """
     oh, ow = argmax.shape[-2:]
     i, j = np.divmod(argmax.astype(np.int64), kernel[1])
     rows = np.arange(oh).reshape(oh, 1) * stride[0] - padding[0] + i * dilation[0]
     cols = np.arange(ow) * stride[1] - padding[2] + j * dilation[1]
-    return rows * hw[1] + cols
+    return np.clip(rows, 0, hw[0] - 1) * hw[1] + np.clip(cols, 0, hw[1] - 1)
 
 
 class MaxPool2d(Function):

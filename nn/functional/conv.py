@@ -397,7 +397,9 @@ def max_pool2d(
     """The max of each window of ``input`` (N, C, H, W) or (C, H, W); ``stride`` defaults to
     ``kernel_size`` and padding is -inf. The gradient goes to the window's max (the first one
     on ties, as PyTorch). With ``return_indices``, also the flat index of each max in its H x W
-    plane (computed by a second pass over the windows).
+    plane (computed by a second pass over the windows). A window lying wholly in the padding
+    gives -inf, no gradient and the index of the real element nearest to it (PyTorch's index
+    there is undefined).
 
     Example:
         >>> import autograd, nn.functional as F

@@ -39,12 +39,17 @@ def naive_max_pool(x: np.ndarray, k: Any, s: Any, p: Any, d: Any, ceil: bool) ->
         for ch in range(c):
             for i in range(oh):
                 for j in range(ow):
-                    best, at = -np.inf, -1
+                    y0, z0 = i * s[0] - p[0], j * s[1] - p[1]
+                    # a window wholly in the padding: -inf, at the real pixel nearest its first
+                    # tap (PyTorch's index there is undefined)
+                    best, at = -np.inf, min(max(y0, 0), h - 1) * w + min(max(z0, 0), w - 1)
+                    found = False
                     for u in range(k[0]):
                         for v in range(k[1]):
-                            y, z = i * s[0] - p[0] + u * d[0], j * s[1] - p[1] + v * d[1]
-                            if 0 <= y < h and 0 <= z < w and (at < 0 or x[a, ch, y, z] > best):
-                                best, at = x[a, ch, y, z], y * w + z
+                            y, z = y0 + u * d[0], z0 + v * d[1]
+                            inside = 0 <= y < h and 0 <= z < w
+                            if inside and (not found or x[a, ch, y, z] > best):
+                                best, at, found = x[a, ch, y, z], y * w + z, True
                     out[a, ch, i, j], idx[a, ch, i, j] = best, at
     return out, idx
 
@@ -130,7 +135,6 @@ def _distinct(shape: tuple[int, ...], seed: int) -> np.ndarray:
 
 @given(pool_settings(), st.integers(0, 2**32 - 1), st.booleans())
 def test_max_pool2d_matches_naive_loops(s: dict[str, Any], seed: int, ties: bool) -> None:
-    assume(_covered(s))
     x = np.random.default_rng(seed).standard_normal(s["shape"])
     if ties:
         x = np.round(x)
@@ -177,6 +181,22 @@ def test_max_pool_worked_example_gradient_goes_to_the_max() -> None:
         x.grad.numpy()[0, 0],
         [[0, 0, 0, 0], [0, 0.1, 0, 0.2], [0.3, 0, 0, 0], [0, 0, 0, 0.4]],
     )
+
+
+@pytest.mark.parametrize(
+    ("shape", "dilation", "want_idx"),
+    [((1, 1, 3, 1), 2, [0, 1]), ((1, 1, 2, 2), 3, [0])],
+)
+def test_max_pool_window_wholly_in_the_padding(shape, dilation, want_idx) -> None:
+    # -inf as in PyTorch, but a valid index and no gradient: PyTorch 2.13's indices point
+    # outside the window ([2, 2] for the first case, 6 of 4 pixels for the second) and its
+    # backward puts the gradient there (or writes out of bounds)
+    x = autograd.tensor(np.arange(1.0, 1.0 + math.prod(shape)).reshape(shape), requires_grad=True)
+    y, idx = F.max_pool2d(x, 2, padding=1, dilation=dilation, ceil_mode=True, return_indices=True)
+    assert np.all(y.numpy() == -np.inf)
+    assert idx.numpy().ravel().tolist() == want_idx
+    y.sum().backward()
+    assert x.grad is not None and not x.grad.numpy().any()
 
 
 def test_max_pool_ties_go_to_the_first_max_and_nan_propagates() -> None:
