@@ -21,6 +21,8 @@ from autograd.ops.window import (
     window_count,
 )
 
+from .layers import same_dtype
+
 __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
@@ -173,11 +175,7 @@ def conv2d(
             f"conv2d: bias must have shape ({out_ch},) (one per output channel), got "
             f"{tuple(bias.shape)}"
         )
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.dtype != x.dtype:
-            raise TypeError(
-                f"conv2d: input ({x.dtype}) and {name} ({t.dtype}) must have the same dtype"
-            )
+    same_dtype("conv2d", x, weight=weight, bias=bias)
     kernel = (kh, kw)
     s = _positive(stride, "stride", "conv2d")
     d = _positive(dilation, "dilation", "conv2d")

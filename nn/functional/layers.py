@@ -16,6 +16,16 @@ from autograd.random import Generator, get_rng
 __all__ = ["batch_norm", "dropout", "embedding", "layer_norm", "linear", "one_hot"]
 
 
+def same_dtype(op: str, input: Tensor, **tensors: Tensor | None) -> None:
+    """A layer's input and its parameters (or buffers) must share one dtype, as in PyTorch:
+    promoting instead would silently run a float32 layer in float64 (or the other way round)."""
+    for name, t in tensors.items():
+        if t is not None and t.dtype != input.dtype:
+            raise RuntimeError(
+                f"{op}: input ({input.dtype}) and {name} ({t.dtype}) must have the same dtype"
+            )
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x W^T + b over the last dim of ``input`` (weight shaped (out_features, in_features)).
 
@@ -29,11 +39,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: the input's last dim must equal the weight's in_features "
             f"({weight.shape[-1]}); got input {tuple(input.shape)}, weight {tuple(weight.shape)}"
         )
-    if (
-        weight.ndim == 2
-        and input.dtype == weight.dtype
-        and (bias is None or (bias.shape == weight.shape[:1] and bias.dtype == weight.dtype))
-    ):
+    same_dtype("linear", input, weight=weight, bias=bias)
+    if weight.ndim == 2 and (bias is None or bias.shape == weight.shape[:1]):
         # one primitive: the bias is added into the product, and the backward gives the
         # weight's gradient as grad^T @ x directly (not through a transpose and a broadcast)
         return Linear.apply(input, weight, bias, False)
@@ -72,17 +79,14 @@ def batch_norm(
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     channels = input.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
+    given = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
+    for name, t in given.items():
         if t is not None and t.numel() != channels:
             raise ValueError(
                 f"batch_norm: {name} should contain {channels} elements (the input's channels, "
                 f"dim 1 of {tuple(input.shape)}), not {t.numel()}"
             )
+    same_dtype("batch_norm", input, **given)
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if training:
         count = input.numel() // channels if channels else 0
@@ -147,6 +151,7 @@ def layer_norm(
             f"layer_norm: given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}"
         )
+    same_dtype("layer_norm", input, weight=weight, bias=bias)
     dims = tuple(range(input.ndim - k, input.ndim))
     centered = input - input.mean(dims, keepdim=True)
     var = (centered * centered).mean(dims, keepdim=True)

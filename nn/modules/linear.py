@@ -9,6 +9,7 @@ from autograd import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional.layers import same_dtype
 from .module import Module, Parameter
 
 __all__ = ["Flatten", "Identity", "Linear"]
@@ -67,6 +68,7 @@ class Linear(Module):
                 f"Linear: expected input with {self.in_features} features (last dim), "
                 f"got shape {tuple(input.shape)}"
             )
+        same_dtype("Linear", input, weight=self.weight, bias=self.bias)
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:

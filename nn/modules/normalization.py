@@ -12,6 +12,7 @@ from autograd import Tensor
 
 from .. import functional as F
 from .. import init
+from ..functional.layers import same_dtype
 from .module import Module, Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
@@ -93,6 +94,14 @@ class _BatchNorm(Module):
                 f"{name}: expected input with {self.num_features} channels (dim 1), got "
                 f"{input.shape[1]} (input shape {tuple(input.shape)})"
             )
+        same_dtype(
+            name,
+            input,
+            running_mean=self.running_mean,
+            running_var=self.running_var,
+            weight=self.weight,
+            bias=self.bias,
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -205,6 +214,7 @@ class LayerNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
+        same_dtype("LayerNorm", input, weight=self.weight, bias=self.bias)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

@@ -98,6 +98,19 @@ def test_linear_wrong_features_names_expected_and_got():
         F.linear(autograd.zeros(5), autograd.zeros(2, 3))
 
 
+def test_an_input_of_another_float_dtype_is_an_error_naming_both():
+    # as in PyTorch ("mat1 and mat2 must have the same dtype"); it was silently promoted
+    x64 = autograd.ones(2, 3, dtype=autograd.float64)
+    with pytest.raises(RuntimeError) as err:
+        nn.Linear(3, 4)(x64)
+    assert str(err.value) == "Linear: input (float64) and weight (float32) must have the same dtype"
+    with pytest.raises(RuntimeError, match=r"Linear: input \(float32\) and weight \(float64\)"):
+        nn.Linear(3, 4, bias=False).double()(autograd.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"linear: input \(float64\) and bias \(float32\)"):
+        F.linear(x64, autograd.ones(4, 3, dtype=autograd.float64), autograd.ones(4))
+    assert nn.Linear(3, 4).double()(x64).dtype == np.float64
+
+
 def test_linear_default_init_bounds_are_pytorchs():
     _ = autograd.manual_seed(0)
     layer = nn.Linear(400, 300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -216,6 +217,41 @@ def test_an_empty_batch_in_training_is_empty_and_leaves_the_running_stats(shape,
     assert F.batch_norm(autograd.zeros(0, 2), None, None, training=True).shape == (0, 2)
 
 
+def test_an_input_of_another_float_dtype_is_an_error_naming_both():
+    # as in PyTorch ("mixed dtype (CPU): all inputs must share same datatype"); it was
+    # silently promoted to a float64 output
+    x64, x32 = autograd.ones(4, 3, dtype=autograd.float64), autograd.ones(4, 3)
+    cases = [
+        (lambda: nn.BatchNorm1d(3)(x64), "BatchNorm1d", "float64", "running_mean (float32)"),
+        (lambda: nn.BatchNorm1d(3).eval()(x64), "BatchNorm1d", "float64", "running_mean"),
+        (lambda: nn.BatchNorm1d(3).double()(x32), "BatchNorm1d", "float32", "(float64)"),
+        (lambda: nn.BatchNorm1d(3, affine=False)(x64), "BatchNorm1d", "float64", "running_mean"),
+        (
+            lambda: nn.BatchNorm2d(3)(autograd.ones(2, 3, 2, 2, dtype=autograd.float64)),
+            "BatchNorm2d",
+            "float64",
+            "running_mean (float32)",
+        ),
+        (lambda: nn.LayerNorm(3)(x64), "LayerNorm", "float64", "weight (float32)"),
+        (lambda: nn.LayerNorm(3).double()(x32), "LayerNorm", "float32", "weight (float64)"),
+        (lambda: F.layer_norm(x64, 3, autograd.ones(3)), "layer_norm", "float64", "weight"),
+        (
+            lambda: F.batch_norm(x64, None, None, autograd.ones(3), training=True),
+            "batch_norm",
+            "float64",
+            "weight (float32)",
+        ),
+    ]
+    for fn, op, dtype, other in cases:
+        with pytest.raises(RuntimeError, match=re.escape(f"{op}: input ({dtype}) and ")) as err:
+            fn()
+        assert other in str(err.value) and "must have the same dtype" in str(err.value)
+    # nothing of another dtype to mix with: float64 in, float64 out, as in PyTorch
+    bn = nn.BatchNorm1d(3, affine=False, track_running_stats=False)
+    assert bn(x64).dtype == np.float64
+    assert nn.LayerNorm(3, elementwise_affine=False)(x64).dtype == np.float64
+
+
 def test_float32_module_keeps_float32():
     bn = nn.BatchNorm2d(3)
     y = bn(autograd.randn(4, 3, 2, 2))
@@ -320,7 +356,7 @@ def test_layer_norm_matches_torch_when_available():
 
 
 def test_batchnorm_without_bias_as_torch_2():
-    bn = nn.BatchNorm1d(3, bias=False)
+    bn = nn.BatchNorm1d(3, bias=False, dtype=autograd.float64)
     assert [n for n, _ in bn.named_parameters()] == ["weight"]
     assert "bias=False" in repr(bn)
     out = bn(autograd.randn(5, 3, dtype=autograd.float64))
