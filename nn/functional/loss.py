@@ -11,6 +11,8 @@ import autograd
 from autograd import Tensor
 from autograd.ops.loss import BinaryCrossEntropy, CrossEntropy
 
+from .layers import same_dtype
+
 __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -68,6 +70,16 @@ def _as_float(op: str, name: str, t: Any, like: Tensor) -> Tensor:
     if t.dtype.kind not in "biuf":
         raise TypeError(f"{op}: {name} must be numeric, got {t.dtype}")
     return t.astype(like.dtype)
+
+
+def _target(op: str, target: Any, input: Tensor) -> Tensor:
+    """``target`` as a Tensor to compare with ``input``. A floating Tensor keeps its dtype, so
+    that the loss follows PyTorch's type promotion (a float32 input and a float64 target give
+    a float64 loss, each gradient in its own tensor's dtype); integers, bools and array-likes
+    (not tensors in PyTorch) take the input's dtype."""
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        return target
+    return _as_float(op, "target", target, input)
 
 
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
@@ -220,7 +232,7 @@ def _pointwise(
     weight: Any,
 ) -> Tensor:
     input = _floating_input(op, input)
-    target = _as_float(op, "target", target, input)
+    target = _target(op, target, input)
     _broadcast_target(op, input, target)
     reduction = _reduction(op, reduction, size_average, reduce)
     diff = input - target
@@ -308,7 +320,7 @@ def _cross_entropy_probs(
             f"{op}: ignore_index ({ignore_index}) is not supported for class-probability targets"
         )
     n_classes = x.shape[1]
-    t = _as_float(op, "target", target, input).reshape(x.shape)
+    t = _target(op, target, input).reshape(x.shape)
     if s:
         t = t * (1.0 - s) + s / n_classes
     logp = x.log_softmax(1)
@@ -391,8 +403,8 @@ def binary_cross_entropy(
 
     The logs are clamped to >= -100 and the gradient's denominator x(1 - x) to >= 1e-12, as in
     PyTorch, so inputs of exactly 0 or 1 give finite numbers. Input and target must have the
-    same shape with values in [0, 1]; ``weight`` broadcasts to the input's shape and is not
-    differentiated (as in PyTorch).
+    same shape and floating dtype (no promotion, as in PyTorch) with values in [0, 1];
+    ``weight`` broadcasts to the input's shape and is not differentiated (as in PyTorch).
 
     Example:
         >>> import autograd, nn.functional as F
@@ -401,7 +413,8 @@ def binary_cross_entropy(
     """
     op = "binary_cross_entropy"
     input = _floating_input(op, input)
-    target = _as_float(op, "target", target, input)
+    target = _target(op, target, input)
+    same_dtype(op, input, target=target)  # PyTorch has no promotion here either
     _same_shape(op, input, target)
     reduction = _reduction(op, reduction, size_average, reduce)
     for name, t in (("input", input), ("target", target)):
@@ -456,7 +469,7 @@ def binary_cross_entropy_with_logits(
     """
     op = "binary_cross_entropy_with_logits"
     input = _floating_input(op, input)
-    target = _as_float(op, "target", target, input)
+    target = _target(op, target, input)
     _same_shape(op, input, target)
     reduction = _reduction(op, reduction, size_average, reduce)
     loss = _neg_log_sigmoid(input)

@@ -402,6 +402,62 @@ def test_float32_inputs_keep_their_dtype():
         assert g.dtype == np.float32
 
 
+# PyTorch 2.13's (loss, input gradient, target gradient) for a float32 input and a float64
+# target: type promotion gives a float64 loss, and each gradient has its own tensor's dtype
+MIXED_X = [[0.1, -0.7], [1.3, 0.2]]
+MIXED_T = [[0.3, 0.6], [0.9, 0.15]]
+MIXED = {
+    "mse_loss": (
+        0.4731249826401479,
+        [[-0.10000000149011612, -0.6499999761581421], [0.19999997317790985, 0.02500000223517418]],
+        [[0.09999999925494193, 0.6499999940395356], [-0.19999997615814208, -0.025000001490116122]],
+    ),
+    "l1_loss": (
+        0.48749998547136786,
+        [[-0.25, -0.25], [0.25, 0.25]],
+        [[0.25, 0.25], [-0.25, -0.25]],
+    ),
+    "binary_cross_entropy_with_logits": (
+        0.6691825017333031,
+        [[0.05624479427933693, -0.06704694032669067], [-0.028541242703795433, 0.09995848685503006]],
+        [[-0.02500000037252903, 0.17499999701976776], [-0.32499998807907104, -0.05000000074505806]],
+    ),
+    "cross_entropy": (
+        0.6403463289141655,
+        [[0.1604885309934616, -0.16048851609230042], [-0.05611344426870346, 0.05611344054341316]],
+        [[0.18555031716823578, 0.5855503082275391], [0.14366766810417175, 0.6936676502227783]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MIXED))
+def test_float32_input_and_float64_target_promote_as_pytorch(name):
+    x = autograd.tensor(np.array(MIXED_X, np.float32), requires_grad=True)
+    t = autograd.tensor(np.array(MIXED_T), requires_grad=True)
+    loss = getattr(F, name)(x, t)
+    want, want_gx, want_gt = MIXED[name]
+    assert loss.dtype == np.float64
+    # float32 accuracy: which steps run in float32 before the promotion is each library's own
+    # (binary_cross_entropy_with_logits' softplus, here and in PyTorch)
+    np.testing.assert_allclose(loss.item(), want, rtol=1e-7)
+    loss.backward()
+    assert x.grad is not None and t.grad is not None
+    assert x.grad.dtype == np.float32 and t.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad.numpy(), want_gx, rtol=1e-6)
+    np.testing.assert_allclose(t.grad.numpy(), want_gt, rtol=1e-14)
+    # the other way round promotes too
+    assert getattr(F, name)(t.detach(), x.detach()).dtype == np.float64
+
+
+def test_binary_cross_entropy_of_two_float_dtypes_is_an_error():
+    # as in PyTorch ("Found dtype Double but expected Float"): no promotion there
+    x, t = autograd.full((2,), 0.5), autograd.full((2,), 0.5, dtype=np.float64)
+    with pytest.raises(RuntimeError, match=re.escape("input (float32) and target (float64)")):
+        F.binary_cross_entropy(x, t)
+    # an integer target takes the input's dtype, as before
+    assert F.binary_cross_entropy(x, autograd.tensor([1, 0])).dtype == np.float32
+
+
 def test_worked_examples():
     # log(1 + e^-2) for both samples
     logits = autograd.tensor([[2.0, 0.0], [0.0, 2.0]])
