@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .errors import OpError
 from .random import Generator, get_rng
 from .tensor import Tensor, _shape_arg
 
@@ -18,7 +19,7 @@ def _dtype(dtype: Any, default: Any = np.float32) -> np.dtype:
 def _size(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
     shape = _shape_arg(size, op)
     if any(n < 0 for n in shape):
-        raise ValueError(f"{op}(): sizes must be non-negative, got {shape}")
+        raise OpError(f"{op}(): sizes must be non-negative, got {shape}")
     return shape
 
 
@@ -60,7 +61,7 @@ def arange(
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if ints else np.float32
     if step == 0:
-        raise ValueError("arange(): step must be nonzero")
+        raise OpError("arange(): step must be nonzero")
     return _new(np.arange(start, end, step).astype(_dtype(dtype)), requires_grad)
 
 
@@ -69,7 +70,7 @@ def linspace(
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
     if steps < 0:
-        raise ValueError(f"linspace(): steps must be non-negative, got {steps}")
+        raise OpError(f"linspace(): steps must be non-negative, got {steps}")
     return _new(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
 
 
@@ -107,7 +108,7 @@ def randint(
     elif isinstance(high, (tuple, list)) and size == ():  # randint(high, size), as PyTorch
         low, high, size = 0, low, high
     if high <= low:
-        raise ValueError(f"randint(): high ({high}) must be greater than low ({low})")
+        raise OpError(f"randint(): high ({high}) must be greater than low ({low})")
     shape = _size((size,), "randint")
     data = get_rng(generator).integers(low, high, size=shape)
     return Tensor._make(data.astype(_dtype(dtype, np.int64)))

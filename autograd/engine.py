@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import OpError
 from .function import _IGNORE, RELEASED, Node, _GraphGC, _reset_errstate, _set_errstate
 from .grad_mode import state
 from .ops.shape import SumTo
@@ -162,7 +163,7 @@ def _roots(outputs: list[Any], grads: Any) -> tuple[list[Any], list[Any], set[in
         grads = [grads]
     grads = list(grads)
     if len(grads) != len(outputs):
-        raise ValueError(f"got {len(grads)} gradients for {len(outputs)} outputs")
+        raise OpError(f"got {len(grads)} gradients for {len(outputs)} outputs")
     roots, start, user = [], [], set[int]()
     for i, (t, g) in enumerate(zip(outputs, grads)):
         root, g = _root(i, t, g, user)

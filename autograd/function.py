@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import OpError
 from .grad_mode import state
 
 try:  # NumPy >= 2: set the error state through its context variable (0.1 us, not 1 us)
@@ -261,7 +262,7 @@ class Function:
         try:
             out = cls.forward(ctx, *arrays)
         except ValueError as e:
-            raise ValueError(_shape_message(cls, e, arrays)) from None
+            raise OpError(_shape_message(cls, e, arrays)) from None
         finally:
             _reset_errstate(token)
         if type(out) is tuple:
@@ -295,7 +296,7 @@ class Function:
         try:
             out = raw = cls.forward(ctx, xd, *rest)
         except ValueError as e:
-            raise ValueError(_shape_message(cls, e, [xd])) from None
+            raise OpError(_shape_message(cls, e, [xd])) from None
         finally:
             _reset_errstate(token)
         if type(out) is not np.ndarray:
@@ -348,7 +349,7 @@ class Function:
             try:
                 out = cls.forward(_NO_RECORD, ad, bd)
             except ValueError as e:
-                raise ValueError(_shape_message(cls, e, [ad, bd])) from None
+                raise OpError(_shape_message(cls, e, [ad, bd])) from None
             finally:
                 _reset_errstate(token)
             return _make(out if type(out) is np.ndarray else np.asarray(out))
@@ -365,7 +366,7 @@ class Function:
         try:
             out = raw = cls.forward(ctx, ad, bd)
         except ValueError as e:
-            raise ValueError(_shape_message(cls, e, [ad, bd])) from None
+            raise OpError(_shape_message(cls, e, [ad, bd])) from None
         finally:
             _reset_errstate(token)
         if type(out) is not np.ndarray:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import dtypes
+from .errors import OpError
 from .ops.shape import Cat
 from .tensor import Tensor, _as_tensor, _cast, _dim, chunk, einsum, split, take_along_dim, where
 
@@ -87,7 +88,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Tensor:
         if t.ndim != ts[0].ndim or any(
             a != b for k, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if k != d
         ):
-            raise ValueError(
+            raise OpError(
                 f"cat(): sizes of tensors must match except in dim {d}: tensor 0 has shape "
                 f"{ts[0].shape}, tensor {i} has shape {t.shape}"
             )
@@ -108,7 +109,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Tensor:
     ts = _joinable(tensors, "stack")
     for i, t in enumerate(ts):
         if t.shape != ts[0].shape:
-            raise ValueError(
+            raise OpError(
                 f"stack(): expects each tensor to be of equal shape, but got {ts[0].shape} at "
                 f"entry 0 and {t.shape} at entry {i}"
             )
@@ -120,7 +121,7 @@ def _joinable(tensors: Sequence[Any], op: str) -> list[Tensor]:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{op}(): expected a list or tuple of tensors")
     if not tensors:
-        raise ValueError(f"{op}(): expected a non-empty list of tensors")
+        raise OpError(f"{op}(): expected a non-empty list of tensors")
     ts = [_as_tensor(t) for t in tensors]
     dt = dtypes.result_type(*ts)
     return [_cast(t, dt) for t in ts]

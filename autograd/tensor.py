@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import dtypes
+from .errors import OpError
 from .grad_mode import state
 
 Real = float  # a Python number; inside Tensor, `float` names the method
@@ -132,7 +133,7 @@ class Tensor:
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
+            raise OpError(
                 f"item(): a Tensor with {self.data.size} elements cannot be converted to a "
                 f"Python number"
             )
@@ -518,7 +519,7 @@ class Tensor:
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         """Limit values to [min, max]; the gradient passes where min <= x <= max."""
         if min is None and max is None:
-            raise ValueError("clamp: at least one of 'min' and 'max' must be given")
+            raise OpError("clamp: at least one of 'min' and 'max' must be given")
         # PyTorch's result dtype: an integer tensor clamped to float bounds gives float32
         dt = dtypes.result_type(self, *(b for b in (min, max) if b is not None))
         x = self if dt == self.data.dtype else self.astype(dt)
@@ -665,7 +666,7 @@ class Tensor:
             raise TypeError(f"{op}(): 'dim' must be an int, not {type(dim).__name__}")
         d = _dim(dim, self.ndim, op)
         if self.shape and self.shape[d] == 0:
-            raise ValueError(f"{op}(): cannot reduce over an empty dim {d} of shape {self.shape}")
+            raise OpError(f"{op}(): cannot reduce over an empty dim {d} of shape {self.shape}")
         find = np.argmax if op == "max" else np.argmin
         idx = np.expand_dims(find(self.data, axis=d), d) if self.ndim else np.zeros((), np.int64)
         values = take_along_dim(self, idx, d) if self.ndim else self.clone()
@@ -751,7 +752,7 @@ class Tensor:
             total = powered.sum(dims, keepdim)
             empty = total.data == 0
             return where(empty, 0.0, where(empty, 1.0, total) ** (1.0 / p))
-        raise ValueError(f"norm(): unsupported p={p!r} (use 'fro', a number, inf or -inf)")
+        raise OpError(f"norm(): unsupported p={p!r} (use 'fro', a number, inf or -inf)")
 
     # -- shape ------------------------------------------------------------------------------------
     def reshape(self, *shape: Any) -> Tensor:
@@ -771,7 +772,7 @@ class Tensor:
             return self.reshape(1)
         s, e = _dim(start_dim, self.ndim, "flatten"), _dim(end_dim, self.ndim, "flatten")
         if s > e:
-            raise ValueError("flatten(): start_dim cannot come after end_dim")
+            raise OpError("flatten(): start_dim cannot come after end_dim")
         shape = self.shape
         return self.reshape(shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :])
 
@@ -802,13 +803,13 @@ class Tensor:
 
     def t(self) -> Tensor:
         if self.ndim > 2:
-            raise ValueError(f"t(): expects a tensor with <= 2 dims, got {self.ndim}")
+            raise OpError(f"t(): expects a tensor with <= 2 dims, got {self.ndim}")
         return self.T
 
     def permute(self, *dims: Any) -> Tensor:
         order = tuple(_dim(d, self.ndim, "permute") for d in _shape_arg(dims, "permute"))
         if sorted(order) != list(range(self.ndim)):
-            raise ValueError(
+            raise OpError(
                 f"permute(): dims {tuple(dims)} are not a permutation of the {self.ndim} dims"
             )
         return Permute._apply1(self, order)
@@ -817,18 +818,16 @@ class Tensor:
         size = _shape_arg(sizes, "expand")
         lead = len(size) - self.ndim
         if lead < 0:
-            raise ValueError(
-                f"expand(): the size {size} has fewer dims than the tensor {self.shape}"
-            )
+            raise OpError(f"expand(): the size {size} has fewer dims than the tensor {self.shape}")
         target = []
         for i, n in enumerate(size):
             old = self.shape[i - lead] if i >= lead else 1
             if n == -1:
                 if i < lead:
-                    raise ValueError("expand(): -1 is not allowed for a new leading dim")
+                    raise OpError("expand(): -1 is not allowed for a new leading dim")
                 n = old
             elif old != 1 and n != old:
-                raise ValueError(
+                raise OpError(
                     f"expand(): the expanded size ({n}) must match the existing size ({old}) "
                     f"at non-singleton dim {i}; target {size}, tensor {self.shape}"
                 )
@@ -845,7 +844,7 @@ class Tensor:
         """Tile the tensor ``sizes`` times along each dim (PyTorch's repeat, NumPy's tile)."""
         reps = _shape_arg(sizes, "repeat")
         if len(reps) < self.ndim:
-            raise ValueError(
+            raise OpError(
                 f"repeat(): {len(reps)} repeat counts given for a tensor with {self.ndim} dims"
             )
         shape = (1,) * (len(reps) - self.ndim) + self.shape
@@ -1015,7 +1014,7 @@ class Tensor:
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         if min is None and max is None:
-            raise ValueError("clamp_: at least one of 'min' and 'max' must be given")
+            raise OpError("clamp_: at least one of 'min' and 'max' must be given")
         return self._inplace(Clamp, _bound(min, self), _bound(max, self), op="clamp_")
 
     def fill_(self, value: Any) -> Tensor:
@@ -1200,7 +1199,7 @@ def _dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
             return None
         dims = tuple(_dim(d, ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
-            raise ValueError(f"{op}(): dim {tuple(dim)} names a dim more than once")
+            raise OpError(f"{op}(): dim {tuple(dim)} names a dim more than once")
     else:
         dims = (_dim(dim, ndim, op),)
     return None if ndim == 0 else dims
@@ -1220,7 +1219,7 @@ def _check_choosable(shape: tuple[int, ...], dims: tuple[int, ...] | None, op: s
     reduced dim of size 0, or a whole empty tensor (other dims may be 0: an empty result)."""
     if dims is None:
         if math.prod(shape) == 0:
-            raise ValueError(f"{op}: cannot reduce an empty tensor of shape {shape}; give a dim")
+            raise OpError(f"{op}: cannot reduce an empty tensor of shape {shape}; give a dim")
         return
     for d in dims:
         if shape[d] == 0:
@@ -1386,9 +1385,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int) -> Tensor:
     idx = np.asarray(_data(indices))
     d = _dim(dim, input.ndim, "take_along_dim")
     if idx.ndim != input.ndim:
-        raise ValueError(
-            f"take_along_dim(): indices have {idx.ndim} dims, the input has {input.ndim}"
-        )
+        raise OpError(f"take_along_dim(): indices have {idx.ndim} dims, the input has {input.ndim}")
     shape = np.broadcast_shapes(
         tuple(1 if i == d else n for i, n in enumerate(input.shape)),
         tuple(1 if i == d else n for i, n in enumerate(idx.shape)),
@@ -1406,12 +1403,12 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     if isinstance(split_size_or_sections, (int, np.integer)):
         size = int(split_size_or_sections)
         if size <= 0:
-            raise ValueError(f"split(): split_size must be positive, got {size}")
+            raise OpError(f"split(): split_size must be positive, got {size}")
         sizes = [builtins_min(size, n - s) for s in range(0, n, size)] or [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
-            raise ValueError(
+            raise OpError(
                 f"split(): sections {sizes} add up to {sum(sizes)}, but dim {d} has size {n}"
             )
     lead = (slice(None),) * d
@@ -1426,7 +1423,7 @@ def chunk(tensor: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """``chunks`` nearly equal pieces along ``dim`` (as torch.chunk: maybe fewer)."""
     _at_least_1d(tensor, "chunk")
     if chunks <= 0:
-        raise ValueError(f"chunk(): chunks must be positive, got {chunks}")
+        raise OpError(f"chunk(): chunks must be positive, got {chunks}")
     n = tensor.shape[_dim(dim, tensor.ndim, "chunk")]
     return split(tensor, builtins_max(-(-n // chunks), 1), dim)
 

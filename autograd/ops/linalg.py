@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OpError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import _NO_INPUTS
@@ -22,14 +23,14 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
+            raise OpError(
                 f"MatMul: both operands must have at least 1 dimension, got shapes "
                 f"{a.shape} and {b.shape}"
             )
         ka = a.shape[-1]
         kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if ka != kb:
-            raise ValueError(
+            raise OpError(
                 f"MatMul: shapes {a.shape} and {b.shape} cannot be multiplied "
                 f"({ka} columns in the first, {kb} rows in the second)"
             )
@@ -120,7 +121,7 @@ def parse_einsum(eq: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str
     lhs, arrow, rhs = eq.partition("->")
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(f"Einsum: '{eq}' names {len(ins)} operands, {len(shapes)} given")
+        raise OpError(f"Einsum: '{eq}' names {len(ins)} operands, {len(shapes)} given")
     used = set(eq) - set(",.->")
     free = [c for c in string.ascii_letters if c not in used]
     ell_dims = max(
@@ -133,9 +134,7 @@ def parse_einsum(eq: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str
             n = len(s) - (len(sub) - 3)
             sub = sub.replace("...", ell[ell_dims - n :] if n else "")
         if len(sub) != len(s):
-            raise ValueError(
-                f"Einsum: subscripts '{sub}' do not fit an operand of shape {tuple(s)}"
-            )
+            raise OpError(f"Einsum: subscripts '{sub}' do not fit an operand of shape {tuple(s)}")
         out_ins.append(sub)
     if arrow:
         out = rhs.replace("...", ell)
@@ -159,7 +158,7 @@ class Einsum(Function):
             for c, n in zip(sub, x.shape):
                 prev = sizes.get(c, 1)  # a size of 1 broadcasts (also against 0)
                 if prev != 1 and n != 1 and prev != n:
-                    raise ValueError(
+                    raise OpError(
                         f"Einsum: letter '{c}' has size {prev} in one operand and {n} in "
                         f"another (shapes {[tuple(x.shape) for x in xs]})"
                     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OpError
 from ..function import Function
 from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
@@ -14,7 +15,7 @@ from ..tensor import Tensor
 def batch_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The per-channel mean and biased variance of x (N, C, *) over every dim but 1."""
     if x.ndim < 2:
-        raise ValueError(f"BatchNorm: expected input of shape (N, C, *), got {x.shape}")
+        raise OpError(f"BatchNorm: expected input of shape (N, C, *), got {x.shape}")
     axes = (0,) + tuple(range(2, x.ndim))
     mean = x.mean(axis=axes)
     centered = x - mean.reshape(_channel_shape(x))

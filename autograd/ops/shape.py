@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import OpError
 from ..function import Function
 from ..tensor import Tensor
 
@@ -23,7 +24,7 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(
+            raise OpError(
                 f"Reshape: shape {tuple(shape)} is invalid for input of shape {x.shape} "
                 f"({x.size} elements)"
             ) from None
@@ -61,7 +62,7 @@ def _broadcast(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     try:
         return np.broadcast_to(x, shape)
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"BroadcastTo: the shape {x.shape} cannot be broadcast to {tuple(shape)}"
         ) from None
 
@@ -93,13 +94,13 @@ def sum_to_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[int, .
     """The axes of ``shape`` to sum (keeping dims) so that it becomes ``target``."""
     lead = len(shape) - len(target)
     if lead < 0:
-        raise ValueError(f"cannot sum shape {shape} to the longer shape {target}")
+        raise OpError(f"cannot sum shape {shape} to the longer shape {target}")
     axes = list(range(lead))
     for i, n in enumerate(target):
         if n == 1 and shape[lead + i] != 1:
             axes.append(lead + i)
         elif n != shape[lead + i]:
-            raise ValueError(f"cannot sum shape {shape} to shape {target}")
+            raise OpError(f"cannot sum shape {shape} to shape {target}")
     return tuple(axes)
 
 

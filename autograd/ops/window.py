@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..errors import OpError
 from ..function import Function
 from ..tensor import Tensor
 from .elementwise import all_finite
@@ -32,15 +33,15 @@ def _out_hw(
     """The number of windows along H and W, checked to be at least one."""
     for name, v in (("kernel_size", kernel), ("dilation", dilation), ("stride", stride)):
         if min(v) < 1:
-            raise ValueError(f"{op}: {name} must be positive, got {tuple(v)}")
+            raise OpError(f"{op}: {name} must be positive, got {tuple(v)}")
     if min(padding) < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {tuple(padding)}")
+        raise OpError(f"{op}: padding must be non-negative, got {tuple(padding)}")
     oh = window_count(hw[0], kernel[0], dilation[0], padding[0] + padding[1], stride[0])
     ow = window_count(hw[1], kernel[1], dilation[1], padding[2] + padding[3], stride[1])
     if oh < 1 or ow < 1:
         span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
         padded = (hw[0] + padding[0] + padding[1], hw[1] + padding[2] + padding[3])
-        raise ValueError(
+        raise OpError(
             f"{op}: the kernel (spanning {span[0]} x {span[1]} with dilation) is larger than the "
             f"padded input ({padded[0]} x {padded[1]})"
         )
@@ -80,7 +81,7 @@ def windows(x: np.ndarray, kernel: Pair, dilation: Pair, stride: Pair, out: Pair
 def _check_dims(op: str, x: np.ndarray, layout: str = "(N, C, H, W)") -> None:
     ndim = layout.count(",") + 1
     if x.ndim != ndim:
-        raise ValueError(f"{op}: expected a {ndim}-D input {layout}, got shape {x.shape}")
+        raise OpError(f"{op}: expected a {ndim}-D input {layout}, got shape {x.shape}")
 
 
 class Unfold(Function):
@@ -140,12 +141,12 @@ class Fold(Function):
         kh, kw = kernel
         oh, ow = _out_hw("Fold", output_size, kernel, dilation, padding, stride)
         if ck % (kh * kw):
-            raise ValueError(
+            raise OpError(
                 f"Fold: the input's dim 1 ({ck}) must be divisible by the kernel's size "
                 f"{kh} x {kw} = {kh * kw}"
             )
         if length != oh * ow:
-            raise ValueError(
+            raise OpError(
                 f"Fold: output_size {tuple(output_size)} with kernel_size {tuple(kernel)}, "
                 f"dilation {tuple(dilation)}, padding {tuple(padding)} and stride {tuple(stride)} "
                 f"has {oh} * {ow} = {oh * ow} blocks, but the input has {length} (dim 2)"
@@ -466,9 +467,9 @@ class Pad(Function):
     ) -> np.ndarray:
         lead = x.ndim - len(pads)
         if lead < 0:
-            raise ValueError(f"Pad: {len(pads)} dims to pad, but the input has {x.ndim}")
+            raise OpError(f"Pad: {len(pads)} dims to pad, but the input has {x.ndim}")
         if any(a < 0 or b < 0 for a, b in pads):
-            raise ValueError(f"Pad: pads must be non-negative, got {pads}")
+            raise OpError(f"Pad: pads must be non-negative, got {pads}")
         shape = x.shape[:lead] + tuple(n + a + b for n, (a, b) in zip(x.shape[lead:], pads))
         index = (slice(None),) * lead + tuple(
             slice(a, a + n) for n, (a, _) in zip(x.shape[lead:], pads)

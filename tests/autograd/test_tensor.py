@@ -330,3 +330,39 @@ def test_lists_of_numpy_scalars_keep_their_dtypes_as_pytorch() -> None:
     for data, dtype in cases:
         assert autograd.tensor(data).dtype == dtype, data
     assert autograd.tensor([np.float64(1.5), 2.0]).tolist() == [1.5, 2.0]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: autograd.ones(2, 3) + autograd.ones(4),
+        lambda: autograd.ones(2, 3) @ autograd.ones(4, 2),
+        lambda: autograd.ones(2, 2).reshape(3),
+        lambda: autograd.ones(2).expand(3),
+        lambda: autograd.ones(2, 3).permute(0, 0),
+        lambda: autograd.cat([autograd.ones(2, 2), autograd.ones(3, 3)]),
+        lambda: autograd.ones(2).clamp(),
+        lambda: autograd.ones(3, 3, 3).t(),
+        lambda: autograd.ones(2).item(),
+        lambda: autograd.arange(0, 1, 0),
+        lambda: autograd.einsum("ij,jk->ik", autograd.ones(2, 3), autograd.ones(4, 2)),
+    ],
+    ids=[
+        "broadcast",
+        "matmul",
+        "reshape",
+        "expand",
+        "permute",
+        "cat",
+        "clamp",
+        "t",
+        "item",
+        "arange",
+        "einsum",
+    ],
+)
+def test_bad_op_arguments_raise_runtime_error_as_pytorch_and_value_error(bad) -> None:
+    # PyTorch raises RuntimeError for these; ours is also a ValueError, as it was before
+    with pytest.raises(RuntimeError) as info:
+        bad()
+    assert isinstance(info.value, ValueError)
