@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.errors import OpError
 from autograd.ops.linalg import Linear
 from autograd.ops.window import (
     Fold,
@@ -56,14 +57,14 @@ def _pair(value: Any, name: str, op: str) -> Pair:
 def _positive(value: Any, name: str, op: str) -> Pair:
     pair = _pair(value, name, op)
     if min(pair) < 1:
-        raise ValueError(f"{op}: {name} must be positive, got {value!r}")
+        raise OpError(f"{op}: {name} must be positive, got {value!r}")
     return pair
 
 
 def _non_negative(value: Any, name: str, op: str) -> Pair:
     pair = _pair(value, name, op)
     if min(pair) < 0:
-        raise ValueError(f"{op}: {name} must be non-negative, got {value!r}")
+        raise OpError(f"{op}: {name} must be non-negative, got {value!r}")
     return pair
 
 
@@ -76,7 +77,7 @@ def _batched(input: Tensor, op: str) -> tuple[Tensor, bool]:
         return input, True
     if input.ndim == 3:
         return input.unsqueeze(0), False
-    raise ValueError(
+    raise OpError(
         f"{op}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}"
     )
 
@@ -99,15 +100,13 @@ def _conv_pads(padding: Any, kernel: Pair, dilation: Pair, stride: Pair, op: str
             return 0, 0, 0, 0
         if padding == "same":
             if stride != (1, 1):
-                raise ValueError(
+                raise OpError(
                     f"{op}: padding='same' is not supported for strided convolutions "
                     f"(stride={stride})"
                 )
             th, tw = (d * (k - 1) for k, d in zip(kernel, dilation))
             return th // 2, th - th // 2, tw // 2, tw - tw // 2
-        raise ValueError(
-            f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'"
-        )
+        raise OpError(f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'")
     ph, pw = _non_negative(padding, "padding", op)
     return ph, ph, pw, pw
 
@@ -116,7 +115,7 @@ def _check_fits(hw: Pair, kernel: Pair, dilation: Pair, pads: Pads, op: str) -> 
     padded = (hw[0] + pads[0] + pads[1], hw[1] + pads[2] + pads[3])
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if span[0] > padded[0] or span[1] > padded[1]:
-        raise ValueError(
+        raise OpError(
             f"{op}: the kernel size ({kernel[0]} x {kernel[1]}, spanning {span[0]} x {span[1]} "
             f"with dilation {dilation}) can't be greater than the padded input size "
             f"({padded[0]} x {padded[1]})"
@@ -152,26 +151,26 @@ def conv2d(
     """
     x, batched = _batched(input, "conv2d")
     if not isinstance(weight, Tensor) or weight.ndim != 4:
-        raise ValueError(
+        raise OpError(
             f"conv2d: weight must be a 4-D Tensor (out_channels, in_channels / groups, kH, kW), "
             f"got shape {tuple(getattr(weight, 'shape', ()))}"
         )
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"conv2d: groups must be a positive integer, got {groups!r}")
+        raise OpError(f"conv2d: groups must be a positive integer, got {groups!r}")
     out_ch, group_ch, kh, kw = weight.shape
     n, c, h, w = x.shape
     if out_ch % groups:
-        raise ValueError(
+        raise OpError(
             f"conv2d: out_channels ({out_ch}, dim 0 of the weight) must be divisible by "
             f"groups ({groups})"
         )
     if c != group_ch * groups:
-        raise ValueError(
+        raise OpError(
             f"conv2d: expected input with {group_ch * groups} channels (weight of shape "
             f"{tuple(weight.shape)}, groups={groups}), got input of shape {tuple(input.shape)}"
         )
     if bias is not None and tuple(bias.shape) != (out_ch,):
-        raise ValueError(
+        raise OpError(
             f"conv2d: bias must have shape ({out_ch},) (one per output channel), got "
             f"{tuple(bias.shape)}"
         )
@@ -246,7 +245,7 @@ def fold(
                   [1., 2., 1.]]]])
     """
     if not isinstance(input, Tensor) or input.ndim not in (2, 3):
-        raise ValueError(
+        raise OpError(
             f"fold: expected a 2-D (C*kH*kW, L) or 3-D (N, C*kH*kW, L) input, got shape "
             f"{tuple(getattr(input, 'shape', ()))}"
         )
@@ -283,14 +282,14 @@ def pad(
     """
     amounts = [int(p) for p in pad]
     if len(amounts) % 2:
-        raise ValueError(f"pad: the padding length must be even, got {len(amounts)} ({pad})")
+        raise OpError(f"pad: the padding length must be even, got {len(amounts)} ({pad})")
     if len(amounts) // 2 > input.ndim:
-        raise ValueError(
+        raise OpError(
             f"pad: {len(amounts)} padding values pad {len(amounts) // 2} dims, but the input has "
             f"only {input.ndim} (shape {tuple(input.shape)})"
         )
     if mode not in _PAD_MODES:
-        raise ValueError(f"pad: unsupported mode {mode!r}; use one of {', '.join(_PAD_MODES)}")
+        raise OpError(f"pad: unsupported mode {mode!r}; use one of {', '.join(_PAD_MODES)}")
     # (before, after) per dim, for the trailing dims in order
     pairs = [(amounts[i], amounts[i + 1]) for i in range(0, len(amounts), 2)][::-1]
     first = input.ndim - len(pairs)
@@ -302,7 +301,7 @@ def pad(
         grow = tuple((max(a, 0), max(b, 0)) for a, b in pairs)
         return Pad.apply(x, grow, 0 if value is None else value)
     if value is not None and value != 0:
-        raise ValueError(f"pad: mode {mode!r} doesn't take a value argument")
+        raise OpError(f"pad: mode {mode!r} doesn't take a value argument")
     x = input
     for dim, (a, b) in enumerate(pairs, start=first):
         x = _pad_dim(x, dim, a, b, mode)
@@ -313,12 +312,12 @@ def _pad_dim(x: Tensor, dim: int, before: int, after: int, mode: str) -> Tensor:
     """``x`` padded along one dim by copies of its own slices (reflect, replicate, circular)."""
     n = x.shape[dim]
     if before < 0 or after < 0:
-        raise ValueError(f"pad: negative padding is only supported in constant mode (dim {dim})")
+        raise OpError(f"pad: negative padding is only supported in constant mode (dim {dim})")
     if not before and not after:
         return x
     limit = {"reflect": n - 1, "circular": n}.get(mode, before + after)  # replicate: any
     if max(before, after) > limit or n == 0:
-        raise ValueError(
+        raise OpError(
             f"pad: {mode} padding of ({before}, {after}) must be at most {limit} for dim {dim} "
             f"of size {n} (input shape {tuple(x.shape)})"
         )
@@ -351,7 +350,7 @@ def _pool_geometry(
     that makes exactly those windows: ceil_mode's last window may reach past the padding."""
     for p, k, what in ((pad[0], kernel[0], "height"), (pad[1], kernel[1], "width")):
         if p > k // 2:
-            raise ValueError(
+            raise OpError(
                 f"{op}: pad should be at most half of kernel size, got padding {pad} and "
                 f"kernel_size {kernel} (the {what})"
             )
@@ -366,7 +365,7 @@ def _pool_geometry(
         out.append(o)
         extra.append(max(0, (o - 1) * s + span - (size + 2 * p)))
     if min(out) < 1:
-        raise ValueError(
+        raise OpError(
             f"{op}: given input size ({hw[0]} x {hw[1]}), the output size ({out[0]} x {out[1]}) "
             f"is too small (kernel_size {kernel}, stride {stride}, padding {pad}, "
             f"dilation {dilation})"
@@ -441,7 +440,7 @@ def avg_pool2d(
     x, batched = _batched(input, "avg_pool2d")
     kernel, s, p, _ = _pool_args(kernel_size, stride, padding, 1, "avg_pool2d")
     if divisor_override is not None and divisor_override == 0:
-        raise ValueError("avg_pool2d: divisor_override must be non-zero")
+        raise OpError("avg_pool2d: divisor_override must be non-zero")
     (oh, ow), pads = _pool_geometry(_hw(x), kernel, (1, 1), p, s, ceil_mode, "avg_pool2d")
     n, c = x.shape[:2]
     cols = Unfold.apply(x, kernel, (1, 1), pads, s)  # (N, C*kH*kW, L)
@@ -488,7 +487,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
     if not isinstance(oh, (int, np.integer)) or not isinstance(ow, (int, np.integer)):
         raise TypeError(f"adaptive_avg_pool2d: output_size must hold ints, got {output_size!r}")
     if oh < 0 or ow < 0:
-        raise ValueError(f"adaptive_avg_pool2d: output_size must be non-negative, got {(oh, ow)}")
+        raise OpError(f"adaptive_avg_pool2d: output_size must be non-negative, got {(oh, ow)}")
     if oh and ow and h % oh == 0 and w % ow == 0:  # equal windows: a reshape and a mean
         out = x.reshape(n, c, oh, h // oh, ow, w // ow).mean((3, 5))
     else:  # uneven windows: averaging matrices on both sides, (OH, H) @ x @ (W, OW)

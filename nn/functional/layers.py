@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.errors import OpError
 from autograd.ops.linalg import Linear
 from autograd.ops.norm import BatchNorm, batch_stats
 from autograd.random import Generator, get_rng
@@ -35,7 +36,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         (2, 4)
     """
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
-        raise ValueError(
+        raise OpError(
             f"linear: the input's last dim must equal the weight's in_features "
             f"({weight.shape[-1]}); got input {tuple(input.shape)}, weight {tuple(weight.shape)}"
         )
@@ -77,12 +78,12 @@ def batch_norm(
         (tensor([0.2]), tensor([1.1]))
     """
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
+        raise OpError(f"batch_norm: expected input of shape (N, C, *), got {tuple(input.shape)}")
     channels = input.shape[1]
     given = dict(running_mean=running_mean, running_var=running_var, weight=weight, bias=bias)
     for name, t in given.items():
         if t is not None and t.numel() != channels:
-            raise ValueError(
+            raise OpError(
                 f"batch_norm: {name} should contain {channels} elements (the input's channels, "
                 f"dim 1 of {tuple(input.shape)}), not {t.numel()}"
             )
@@ -91,7 +92,7 @@ def batch_norm(
     if training:
         count = input.numel() // channels if channels else 0
         if count == 1:
-            raise ValueError(
+            raise OpError(
                 f"batch_norm: expected more than 1 value per channel when training, got input "
                 f"of shape {tuple(input.shape)}"
             )
@@ -107,7 +108,7 @@ def batch_norm(
         # get zero gradients and the running statistics are left as they are
         out = input
     elif running_mean is None or running_var is None:
-        raise ValueError("batch_norm: running_mean and running_var must be given when not training")
+        raise OpError("batch_norm: running_mean and running_var must be given when not training")
     else:
         invstd = (running_var.reshape(shape) + float(eps)).rsqrt()
         out = (input - running_mean.reshape(shape)) * invstd
@@ -147,7 +148,7 @@ def layer_norm(
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
-        raise ValueError(
+        raise OpError(
             f"layer_norm: given normalized_shape={list(shape)}, expected input with shape "
             f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}"
         )
@@ -173,7 +174,7 @@ def dropout_probability(p: Any) -> float:
         p = p.item()
     number = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
     if not number or not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
+        raise OpError(f"dropout probability has to be between 0 and 1, but got p={p}")
     return float(p)
 
 
@@ -231,7 +232,7 @@ def embedding(
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got dtype {idx.dtype}")
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
+        raise OpError(f"embedding: weight must be 2-D, got shape {tuple(weight.shape)}")
     size = weight.shape[0]
     if idx.size:
         bad = idx[(idx < 0) | (idx >= size)]
@@ -275,13 +276,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         )
     if num_classes == -1:
         if idx.size == 0:
-            raise ValueError("one_hot: can not infer total number of classes from empty tensor")
+            raise OpError("one_hot: can not infer total number of classes from empty tensor")
         num_classes = int(idx.max()) + 1
     if idx.size:
         if idx.min() < 0:
-            raise ValueError(f"one_hot: class values must be non-negative, got {int(idx.min())}")
+            raise OpError(f"one_hot: class values must be non-negative, got {int(idx.min())}")
         if idx.max() >= num_classes:
-            raise ValueError(
+            raise OpError(
                 f"one_hot: class values must be smaller than num_classes ({num_classes}), "
                 f"got {int(idx.max())}"
             )

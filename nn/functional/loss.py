@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.errors import OpError
 from autograd.ops.loss import BinaryCrossEntropy, CrossEntropy
 
 from .layers import same_dtype
@@ -46,7 +47,7 @@ def _reduction(op: str, reduction: str, size_average: Any = None, reduce: Any = 
     if size_average is not None or reduce is not None:
         return legacy_reduction(size_average, reduce)
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+        raise OpError(f"{op}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
     return reduction
 
 
@@ -84,7 +85,7 @@ def _target(op: str, target: Any, input: Tensor) -> Tensor:
 
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
     if target.shape != input.shape:
-        raise ValueError(
+        raise OpError(
             f"{op}: target of shape {target.shape} must have the input's shape {input.shape}"
         )
 
@@ -96,7 +97,7 @@ def _broadcast_target(op: str, input: Tensor, target: Tensor) -> None:
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(
+        raise OpError(
             f"{op}: target of shape {target.shape} cannot be broadcast with input of shape "
             f"{input.shape}"
         ) from None
@@ -123,7 +124,7 @@ def _indices(op: str, target: Any, expected: tuple[int, ...], input: Tensor) -> 
             f"values of shape {arr.shape} for input of shape {input.shape}{hint}"
         )
     if arr.shape != expected:
-        raise ValueError(
+        raise OpError(
             f"{op}: expected target of shape {expected} for input of shape {input.shape} "
             f"(the input without its class dim), got {arr.shape}"
         )
@@ -161,7 +162,7 @@ def _class_weight(op: str, weight: Any, n_classes: int, like: Tensor) -> np.ndar
     _constant_weight(op, "weight", weight)
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
     if w.shape != (n_classes,):
-        raise ValueError(
+        raise OpError(
             f"{op}: weight must be a 1-D tensor with one entry per class ({n_classes}), "
             f"got shape {w.shape}"
         )
@@ -171,7 +172,7 @@ def _class_weight(op: str, weight: Any, n_classes: int, like: Tensor) -> np.ndar
 def _class_layout(op: str, input: Tensor) -> tuple[Tensor, tuple[int, ...]]:
     """``input`` as (N, C, *) (an unbatched (C,) becomes (1, C)) and the target shape expected."""
     if input.ndim == 0:
-        raise ValueError(f"{op}: input must have shape (C,) or (N, C, ...), got a 0-d tensor")
+        raise OpError(f"{op}: input must have shape (C,) or (N, C, ...), got a 0-d tensor")
     if input.ndim == 1:
         return input.reshape(1, input.shape[0]), ()
     return input, input.shape[:1] + input.shape[2:]
@@ -241,7 +242,7 @@ def _pointwise(
         return _reduce(loss, reduction)
     weight = _as_float(op, "weight", weight, input)
     if weight.shape != input.shape:
-        raise ValueError(
+        raise OpError(
             f"{op}: weight of shape {weight.shape} must have the input's shape {input.shape}"
         )
     loss = loss * weight
@@ -286,7 +287,7 @@ def cross_entropy(
     reduction = _reduction(op, reduction, size_average, reduce)
     s = float(label_smoothing)
     if not 0.0 <= s <= 1.0:
-        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {s}")
+        raise OpError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {s}")
     x, expected = _class_layout(op, input)
     n_classes = x.shape[1]
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
@@ -316,7 +317,7 @@ def _cross_entropy_probs(
             f"{input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()})"
         )
     if ignore_index >= 0:
-        raise ValueError(
+        raise OpError(
             f"{op}: ignore_index ({ignore_index}) is not supported for class-probability targets"
         )
     n_classes = x.shape[1]
@@ -328,7 +329,7 @@ def _cross_entropy_probs(
     if weight is not None:
         w = _as_float(op, "weight", weight, input)
         if w.shape != (n_classes,):
-            raise ValueError(
+            raise OpError(
                 f"{op}: weight must be a 1-D tensor with one entry per class ({n_classes}), "
                 f"got shape {w.shape}"
             )
@@ -421,7 +422,7 @@ def binary_cross_entropy(
         inside = (t.data >= 0) & (t.data <= 1)
         if not inside.all():
             bad = t.data[~inside].flat[0]
-            raise ValueError(
+            raise OpError(
                 f"{op}: all elements of {name} should be between 0 and 1, found {bad}"
                 + ("; apply sigmoid first or use binary_cross_entropy_with_logits" * (t is input))
             )
@@ -439,7 +440,7 @@ def _elementwise_weight(op: str, name: str, weight: Any, input: Tensor) -> Tenso
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(
+        raise OpError(
             f"{op}: {name} of shape {w.shape} cannot be broadcast to the input's shape "
             f"{input.shape}"
         )
@@ -516,11 +517,11 @@ def multi_margin_loss(
     """
     op = "multi_margin_loss"
     if p not in (1, 2):
-        raise ValueError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
+        raise OpError(f"{op}: only p == 1 and p == 2 supported, got p={p}")
     input = _floating_input(op, input)
     reduction = _reduction(op, reduction, size_average, reduce)
     if input.ndim not in (1, 2) or input.numel() == 0 and input.ndim == 1:
-        raise ValueError(
+        raise OpError(
             f"{op}: input must be a non-empty vector (C,) or a matrix (N, C), got shape "
             f"{input.shape}"
         )

@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.errors import OpError
 
 from .. import functional as F
 from .. import init
@@ -127,12 +128,12 @@ class Conv2d(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (3, 4):
-            raise ValueError(
+            raise OpError(
                 f"Conv2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
                 f"{tuple(input.shape)}"
             )
         if input.shape[-3] != self.in_channels:
-            raise ValueError(
+            raise OpError(
                 f"Conv2d: expected input with {self.in_channels} channels, got input of shape "
                 f"{tuple(input.shape)}"
             )

@@ -6,6 +6,7 @@ from typing import Any
 
 import autograd
 from autograd import Tensor
+from autograd.errors import OpError
 
 from .. import functional as F
 from .. import init
@@ -64,7 +65,7 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(
+            raise OpError(
                 f"Linear: expected input with {self.in_features} features (last dim), "
                 f"got shape {tuple(input.shape)}"
             )

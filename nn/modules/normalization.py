@@ -9,6 +9,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
+from autograd.errors import OpError
 
 from .. import functional as F
 from .. import init
@@ -85,12 +86,12 @@ class _BatchNorm(Module):
         name = type(self).__name__
         if input.ndim not in self._dims:
             want = " or ".join(f"{d}D" for d in self._dims)
-            raise ValueError(
+            raise OpError(
                 f"{name}: expected {want} input {self._layout}, got {input.ndim}D input of "
                 f"shape {tuple(input.shape)}"
             )
         if input.shape[1] != self.num_features:
-            raise ValueError(
+            raise OpError(
                 f"{name}: expected input with {self.num_features} channels (dim 1), got "
                 f"{input.shape[1]} (input shape {tuple(input.shape)})"
             )

@@ -279,3 +279,34 @@ def test_zero_grad_without_none_zeros_the_gradient_in_place():
     assert m.weight.grad is g and g.tolist() == [[0.0, 0.0], [0.0, 0.0]]
     m.zero_grad()
     assert m.weight.grad is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda: nn.Linear(3, 2)(autograd.ones(4, 5)),
+        lambda: nn.Conv2d(3, 4, 3)(autograd.ones(1, 2, 5, 5)),
+        lambda: nn.Conv2d(1, 1, 5)(autograd.ones(1, 1, 3, 3)),
+        lambda: nn.MaxPool2d(2, padding=2)(autograd.ones(1, 1, 4, 4)),
+        lambda: nn.BatchNorm2d(3)(autograd.ones(2, 4, 2, 2)),
+        lambda: nn.LayerNorm(3)(autograd.ones(2, 4)),
+        lambda: nn.functional.cross_entropy(autograd.ones(2, 3), autograd.tensor([0, 1, 2])),
+        lambda: nn.functional.cross_entropy(
+            autograd.ones(2, 3), autograd.tensor([0, 1]), weight=autograd.ones(4)
+        ),
+    ],
+    ids=[
+        "linear",
+        "conv-channels",
+        "conv-kernel",
+        "pool-padding",
+        "batchnorm",
+        "layernorm",
+        "ce-target",
+        "ce-weight",
+    ],
+)
+def test_bad_layer_input_is_a_runtime_error_as_pytorch_and_a_value_error(bad):
+    with pytest.raises(RuntimeError) as info:
+        bad()
+    assert isinstance(info.value, ValueError)
