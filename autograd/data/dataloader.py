@@ -10,7 +10,7 @@ import numpy as np
 
 from ..functional import stack
 from ..random import Generator, get_rng
-from ..tensor import Tensor
+from ..tensor import Tensor, tensor
 from .dataset import Dataset, Subset, TensorDataset
 
 
@@ -68,7 +68,9 @@ def default_collate(batch: list[Any]) -> Any:
     """Merge a list of samples into a batch, as PyTorch's ``default_collate``.
 
     Tensors are stacked (``autograd.stack``), NumPy arrays and NumPy scalars become one tensor
-    of their dtype, Python ints an int64 tensor, floats a float32 tensor, bools a bool tensor;
+    of their dtype (NumPy scalars promoted as in a tensor() of them), Python ints an int64
+    tensor, floats a float64 tensor (as PyTorch: float32 for ints mixed with floats after an
+    int), bools a bool tensor;
     strings stay a list; dicts collate per key; tuples and lists collate per position (a tuple
     becomes a list, as in PyTorch; a named tuple keeps its type).
 
@@ -76,14 +78,16 @@ def default_collate(batch: list[Any]) -> Any:
         >>> from autograd.data import default_collate
         >>> b = default_collate([(1.0, {"y": 0}), (2.0, {"y": 1})])
         >>> b[0], b[1]["y"]
-        (tensor([1., 2.]), tensor([0, 1]))
+        (tensor([1., 2.], dtype=float64), tensor([0, 1]))
     """
     if not isinstance(batch, (list, tuple)) or len(batch) == 0:
         raise ValueError("default_collate: expected a non-empty list of samples")
     elem = batch[0]
     if isinstance(elem, Tensor):
         return _stack_tensors(batch)
-    if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (np.str_, np.bytes_)):
+    if isinstance(elem, np.generic) and not isinstance(elem, (np.str_, np.bytes_)):
+        return tensor(batch)  # PyTorch's as_tensor(batch): NumPy scalars keep their dtypes
+    if isinstance(elem, np.ndarray):
         arrays = [np.asarray(b) for b in batch]
         if arrays[0].dtype.kind not in "biufc":
             raise TypeError(
@@ -91,23 +95,24 @@ def default_collate(batch: list[Any]) -> Any:
                 f"lists; found an array of dtype {arrays[0].dtype}"
             )
         return Tensor._make(_np_stack(arrays))
-    if isinstance(elem, bool):
-        return Tensor._make(np.array(batch, dtype=np.bool_))
-    if isinstance(elem, (int, float)):
+    if isinstance(elem, (int, float)):  # bools too
         if not all(isinstance(b, (int, float)) for b in batch):
             raise TypeError("default_collate: every sample in the batch must be a number")
-        is_int = all(isinstance(b, int) for b in batch)
-        return Tensor._make(np.array(batch, dtype=np.int64 if is_int else np.float32))
+        if isinstance(elem, float):  # PyTorch: a batch led by a Python float is float64
+            return Tensor._make(np.array(batch, dtype=np.float64))
+        return tensor(batch)  # PyTorch's tensor(batch): bools, int64, or float32 if mixed
     if isinstance(elem, (str, bytes)):
         return list(batch)
     if isinstance(elem, collections.abc.Mapping):
-        keys = list(elem.keys())
+        keys = list(elem.keys())  # the first sample's keys, as PyTorch (others may have more)
         for i, b in enumerate(batch):
-            if not isinstance(b, collections.abc.Mapping) or set(b.keys()) != set(keys):
-                got = sorted(map(str, b.keys())) if isinstance(b, collections.abc.Mapping) else b
-                raise ValueError(
-                    f"default_collate: every dict in the batch needs the same keys; sample 0 has "
-                    f"{sorted(map(str, keys))}, sample {i} has {got}"
+            if not isinstance(b, collections.abc.Mapping):
+                raise TypeError(f"default_collate: sample 0 is a dict, sample {i} is {b!r}")
+            missing = [k for k in keys if k not in b]
+            if missing:
+                raise KeyError(
+                    f"default_collate: sample {i} has no key {missing[0]!r} (sample 0 has "
+                    f"{sorted(map(str, keys))})"
                 )
         collated = {k: default_collate([b[k] for b in batch]) for k in keys}
         try:
@@ -232,8 +237,10 @@ class DataLoader:
                 f"DataLoader: the dataset must have __len__ and __getitem__ (map-style); "
                 f"got {type(dataset).__name__}"
             ) from None
-        if n == 0:
-            raise ValueError("DataLoader: the dataset is empty")
+        if n == 0 and shuffle:  # an empty dataset gives no batches; PyTorch's sampler refuses
+            raise ValueError(
+                "DataLoader: num_samples should be a positive integer value, but got num_samples=0"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -244,29 +251,30 @@ class DataLoader:
         if sampler is None:
             sampler = RandomSampler(dataset, generator) if shuffle else SequentialSampler(dataset)
         self.sampler = sampler
-        self._source = _tensor_source(dataset) if collate_fn is None else None
 
     def __len__(self) -> int:
         n = len(self.sampler)  # type: ignore[arg-type]
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
-        # The epoch's order is drawn here, when the epoch starts, not at the first next().
-        return self._batches(iter(self.sampler))
+        # The epoch's order is drawn here, when the epoch starts, not at the first next(); the
+        # tensors behind a TensorDataset are read here too (the dataset may have changed).
+        source = _tensor_source(self.dataset) if self.collate_fn is None else None
+        return self._batches(iter(self.sampler), source)
 
-    def _batches(self, order: Iterator[int]) -> Iterator[Any]:
+    def _batches(self, order: Iterator[int], source: Any) -> Iterator[Any]:
         batch: list[int] = []
         for i in order:
             batch.append(int(i))
             if len(batch) == self.batch_size:
-                yield self._fetch(batch)
+                yield self._fetch(batch, source)
                 batch = []
         if batch and not self.drop_last:
-            yield self._fetch(batch)
+            yield self._fetch(batch, source)
 
-    def _fetch(self, indices: list[int]) -> Any:
-        if self._source is not None:
-            tensors, index_map = self._source
+    def _fetch(self, indices: list[int], source: Any) -> Any:
+        if source is not None:
+            tensors, index_map = source
             idx = np.asarray(indices, dtype=np.int64)
             if index_map is not None:
                 idx = index_map[idx]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 
@@ -30,8 +30,12 @@ class Dataset(Generic[T_co]):
     def __getitem__(self, index: int) -> T_co:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+    # No __len__ at run time, as in PyTorch: a subclass without one is still iterable
+    # (list(ds) stops at its IndexError), and len() of it is a TypeError. Type checkers see
+    # one, as every dataset a DataLoader takes has one.
+    if TYPE_CHECKING:
+
+        def __len__(self) -> int: ...
 
     def __add__(self, other: Dataset[Any]) -> ConcatDataset[Any]:
         return ConcatDataset([self, other])

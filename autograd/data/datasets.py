@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import math
 import os
 import zlib
 from pathlib import Path
@@ -65,13 +66,22 @@ def _check_count(name: str, value: int, what: str) -> None:
 
 
 def _check_noise(name: str, noise: float) -> None:
-    if not noise >= 0:
-        raise ValueError(f"{name}(): noise must be >= 0, got {noise!r}")
+    if not 0 <= noise < math.inf:
+        raise ValueError(f"{name}(): noise must be finite and >= 0, got {noise!r}")
+
+
+def _jitter(rng: np.random.Generator, x: np.ndarray, noise: float) -> np.ndarray:
+    """``x`` plus Gaussian noise of standard deviation ``noise`` (a huge one overflows to inf
+    without NumPy's warning, as the arithmetic of our ops does)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return x + rng.standard_normal(x.shape) * noise
 
 
 def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor]:
     p = rng.permutation(len(y))
-    return Tensor._make(X[p].astype(np.float32)), Tensor._make(y[p].astype(np.int64))
+    with np.errstate(over="ignore"):  # a huge noise's points: inf in float32, as in float64
+        X32 = X[p].astype(np.float32)
+    return Tensor._make(X32), Tensor._make(y[p].astype(np.int64))
 
 
 def spirals(
@@ -99,7 +109,7 @@ def spirals(
     r = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     y = np.repeat(np.arange(n_classes), n_per_class)
     t = np.concatenate([np.linspace(4.0 * k, 4.0 * (k + 1), n_per_class) for k in range(n_classes)])
-    t = t + rng.standard_normal(t.shape) * noise
+    t = _jitter(rng, t, noise)
     X = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
     return _shuffled(rng, X, y)
 
@@ -132,7 +142,7 @@ def moons(
         ]
     )
     y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
-    X = X + rng.standard_normal(X.shape) * noise
+    X = _jitter(rng, X, noise)
     return _shuffled(rng, X, y)
 
 
@@ -169,7 +179,7 @@ def circles(
         ]
     )
     y = np.concatenate([np.zeros(n_out), np.ones(n_in)])
-    X = X + rng.standard_normal(X.shape) * noise
+    X = _jitter(rng, X, noise)
     return _shuffled(rng, X, y)
 
 
@@ -265,7 +275,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         )
     shape = tuple(int(s) for s in np.frombuffer(buf, dtype=">u4", count=ndim, offset=4))
     dtype = _IDX_DTYPES[code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: a huge header cannot wrap
     found = len(buf) - header
     if found < expected:
         raise ValueError(

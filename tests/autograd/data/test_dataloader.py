@@ -48,10 +48,10 @@ def labels(loader: DataLoader) -> list[list[int]]:
 
 
 # -- datasets ---------------------------------------------------------------------------------
-def test_dataset_base_requires_getitem_and_len() -> None:
+def test_dataset_base_requires_getitem_and_has_no_len() -> None:
     with pytest.raises(NotImplementedError, match="__getitem__"):
         Dataset()[0]
-    with pytest.raises(NotImplementedError, match="__len__"):
+    with pytest.raises(TypeError):  # as PyTorch's Dataset: no __len__ to inherit
         len(Dataset())
 
 
@@ -254,18 +254,22 @@ def test_collate_arrays_keep_dtype() -> None:
 def test_collate_python_numbers() -> None:
     b = first_batch([1, 2, 3])
     assert isinstance(b, Tensor) and b.dtype == np.int64 and b.tolist() == [1, 2, 3]
+    # as PyTorch's default_collate: a batch led by a Python float is float64; one led by an
+    # int is tensor(batch) (int64, or float32 with floats in it); bools stay bools
     b = first_batch([0.5, 1.5, 2.5])
-    assert b.dtype == np.float32 and b.tolist() == [0.5, 1.5, 2.5]
-    b = first_batch([1.0, 2, 3])
-    assert b.dtype == np.float32
+    assert b.dtype == np.float64 and b.tolist() == [0.5, 1.5, 2.5]
+    assert first_batch([1.0, 2, 3]).dtype == np.float64
+    assert first_batch([1, 2.5, 3]).dtype == np.float32
     assert first_batch([True, False, True]).dtype == np.bool_
+    assert default_collate([True, 2]).tolist() == [1, 2]
+    assert default_collate([np.float32(1), 2.0]).dtype == np.float32
 
 
 def test_collate_tuples_lists_and_strings() -> None:
     xb, yb, names = first_batch([(np.ones(2, np.float32) * i, i, f"s{i}") for i in range(3)])
     assert xb.shape == (3, 2) and yb.tolist() == [0, 1, 2] and names == ["s0", "s1", "s2"]
     b = first_batch([[i, float(i)] for i in range(3)])
-    assert isinstance(b, list) and b[0].dtype == np.int64 and b[1].dtype == np.float32
+    assert isinstance(b, list) and b[0].dtype == np.int64 and b[1].dtype == np.float64
 
 
 def test_collate_dicts_and_nesting() -> None:
@@ -280,14 +284,15 @@ def test_collate_dicts_and_nesting() -> None:
 def test_collate_named_tuple_keeps_type() -> None:
     Point = namedtuple("Point", ["x", "y"])
     b = default_collate([Point(1, 2.0), Point(3, 4.0)])
-    assert isinstance(b, Point) and b.x.tolist() == [1, 3] and b.y.dtype == np.float32
+    assert isinstance(b, Point) and b.x.tolist() == [1, 3] and b.y.dtype == np.float64
 
 
 def test_collate_errors() -> None:
     with pytest.raises(ValueError, match=r"same shape.*\(2,\) at entry 0 and \(3,\) at entry 1"):
         default_collate([np.zeros(2), np.zeros(3)])
-    with pytest.raises(ValueError, match="same keys"):
+    with pytest.raises(KeyError, match="sample 1 has no key 'a'"):
         default_collate([{"a": 1}, {"b": 2}])
+    assert default_collate([{"a": 1}, {"a": 2, "b": 3}])["a"].tolist() == [1, 2]  # as PyTorch
     with pytest.raises(ValueError, match="equal size"):
         default_collate([(1, 2), (1, 2, 3)])
     with pytest.raises(TypeError, match="found object"):
@@ -307,9 +312,11 @@ def test_custom_collate_fn_gets_the_list_of_samples() -> None:
 
 
 # -- errors -----------------------------------------------------------------------------------
-def test_empty_dataset_is_an_error() -> None:
-    with pytest.raises(ValueError, match="DataLoader: the dataset is empty"):
-        DataLoader(ListDataset([]))
+def test_empty_dataset_gives_no_batches_as_pytorch() -> None:
+    loader = DataLoader(ListDataset([]))
+    assert len(loader) == 0 and list(loader) == []
+    with pytest.raises(ValueError, match="num_samples=0"):
+        DataLoader(ListDataset([]), shuffle=True)
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "4", None, True])
@@ -335,3 +342,26 @@ def test_other_errors() -> None:
 def test_exported_from_autograd_data() -> None:
     for name in ["Dataset", "TensorDataset", "Subset", "random_split", "DataLoader", "datasets"]:
         assert hasattr(autograd.data, name)
+
+
+def test_a_dataset_without_len_iterates_as_pytorch() -> None:
+    class Three(Dataset):
+        def __getitem__(self, i: int) -> int:
+            if i >= 3:
+                raise IndexError(i)
+            return i
+
+    assert list(Three()) == [0, 1, 2]
+    with pytest.raises(TypeError):
+        len(Three())
+
+
+def test_the_loader_reads_a_tensor_dataset_each_epoch() -> None:
+    # PyTorch indexes the dataset when it loads; a Subset's indices changed after the loader
+    # was made are seen (they were read once, at construction)
+    ds = TensorDataset(autograd.arange(5) * 10)
+    sub = Subset(ds, [4, 2, 0])
+    loader = DataLoader(sub, batch_size=3)
+    assert next(iter(loader))[0].tolist() == [40, 20, 0]
+    sub.indices[0] = 1
+    assert next(iter(loader))[0].tolist() == [10, 20, 0]

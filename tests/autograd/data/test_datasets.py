@@ -133,6 +133,10 @@ def test_generated_argument_errors() -> None:
         spirals(-3)
     with pytest.raises(ValueError, match="noise"):
         circles(noise=-0.1)
+    with pytest.raises(ValueError, match="noise must be finite"):
+        spirals(5, 2, noise=float("inf"))
+    X, _ = moons(10, noise=1e308, seed=0)  # absurd but finite: inf points, no NumPy warning
+    assert np.isinf(X.data).any()
     with pytest.raises(ValueError, match="factor"):
         circles(factor=1.5)
     with pytest.raises(TypeError, match="seed"):
@@ -219,8 +223,12 @@ def test_read_idx_missing_file_names_path(tmp_path: Path) -> None:
         (bytes([0, 0, 8, 1, 0, 0, 0, 4, 1, 2, 3]), r"truncated IDX data.*needs 4 bytes, found 3"),
         (bytes([0, 0, 8, 1, 0, 0, 0, 2, 1, 2, 3]), "1 bytes longer"),
         (bytes([0, 0, 8, 0]), "0 dims"),
+        (
+            bytes([0, 0, 8, 3, 128, 0, 0, 0, 128, 0, 0, 0, 0, 0, 0, 4]),
+            "needs 18446744073709551616 bytes",
+        ),
     ],
-    ids=["magic", "type-code", "short", "header", "truncated", "too-long", "no-dims"],
+    ids=["magic", "type-code", "short", "header", "truncated", "too-long", "no-dims", "huge"],
 )
 @pytest.mark.parametrize("suffix", ["", ".gz"])
 def test_read_idx_corrupt_files_name_path_and_problem(
