@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 
 from .errors import OpError
-from .function import _IGNORE, RELEASED, Node, _GraphGC, _reset_errstate, _set_errstate
+from .function import (
+    _IGNORE,
+    RELEASED,
+    Node,
+    _check_view,
+    _GraphGC,
+    _reset_errstate,
+    _set_errstate,
+)
 from .grad_mode import state
 from .ops.shape import SumTo
 from .tensor import Tensor
@@ -284,6 +292,9 @@ def _execute(
                     continue  # a target itself, with nothing needed beyond it
                 if fn._saved is RELEASED:
                     raise RuntimeError(fn._released_message())
+                watched = fn._extra.get("view_of") if fn._extra else None
+                if watched is not None:
+                    _check_view(fn, watched)
                 grads_in = _call_backward(fn, gs, anomaly, raw)
                 for observe in observers:
                     observe(fn, gs, grads_in)

@@ -277,6 +277,8 @@ class Function:
             cls._record(ctx, args, arrays, (out,), (raw,))
         if cls._view:
             t._share_version(args[0], out)
+            if record:
+                _watch_base(ctx, args[0], t)
         return t
 
     @classmethod
@@ -329,6 +331,8 @@ class Function:
                 _trace(ctx)
         if cls._view:
             t._share_version(x, out)
+            if ctx is not _NO_RECORD:
+                _watch_base(ctx, x, t)
         return t
 
     @classmethod
@@ -699,6 +703,29 @@ def _pack_saved2(ctx: Node, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, r
         packed.append(s)
     ctx._saved = tuple(packed)
     ctx._saved_ver = None if vers is None else tuple(vers)
+
+
+def _watch_base(ctx: Node, base: Any, view: Tensor) -> None:
+    """A view of an op's output (a non-leaf) keeps that op's node as its input; a recorded
+    in-place op on the base later gives the base a new node, which the view's gradient would
+    miss. So the view's node notes the shared version counter, and backward refuses to run
+    it once the counter has moved (``_check_view``): a clear error, not a wrong gradient.
+    (PyTorch rebases the view's node instead. A leaf's views are not watched: a leaf is only
+    changed in place under no_grad, which leaves their gradients right.)"""
+    box = view._version
+    if box is not None and isinstance(base, Tensor) and base.grad_fn is not None:
+        ctx._extras()["view_of"] = (box, box[0])
+
+
+def _check_view(fn: Node, watched: tuple[list[Any], int]) -> None:
+    box, version = watched
+    if box[0] != version:
+        raise RuntimeError(
+            f"{fn.name()}: this view was taken of a tensor that {box[1] or 'an in-place op'} "
+            f"then changed in place, so its gradient would skip that change (PyTorch "
+            f"updates the view's graph; this engine does not). Take the view after the "
+            f"in-place op, or take it of a .clone()."
+        )
 
 
 def _trace(ctx: Node) -> None:

@@ -310,3 +310,39 @@ def test_fill_with_a_0d_tensor_passes_it_the_gradient_as_pytorch():
     z = autograd.ones(2)
     z.fill_(autograd.tensor(3.0))
     assert z.tolist() == [3.0, 3.0] and z.grad_fn is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [lambda y, x: y.mul_(2.0), lambda y, x: y.add_(x), lambda y, x: y.zero_()],
+    ids=["mul_", "add_", "zero_"],
+)
+@pytest.mark.parametrize(
+    "view",
+    [lambda y: y[0:1], lambda y: y.view(2), lambda y: y.reshape(1, 2)],
+    ids=["slice", "view", "reshape"],
+)
+def test_a_view_taken_before_a_recorded_inplace_change_of_its_base_is_an_error(change, view):
+    # PyTorch rebases such a view's graph; ours would give the gradient without the change
+    # (x.grad [2, 0] for y = x * 2; v = y[0:1]; y.mul_(2), where PyTorch gives [4, 0]), so
+    # backward refuses, naming the op that changed the base
+    x = leaf([1.0, 2.0])
+    y = x * 2.0
+    v = view(y)
+    change(y, x)
+    with pytest.raises(RuntimeError, match="view was taken of a tensor that .* changed in place"):
+        v.sum().backward()
+
+
+def test_views_taken_after_the_change_or_of_leaves_are_fine():
+    x = leaf([1.0, 2.0])
+    y = x * 2.0
+    y.mul_(2.0)
+    y[0:1].sum().backward()
+    assert x.grad.tolist() == [4.0, 0.0]
+    w = leaf([1.0, 2.0])
+    v = w.view(2)
+    with autograd.no_grad():
+        w.add_(1.0)  # a parameter update: its views' gradients are unchanged
+    (v * 3.0).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
