@@ -80,9 +80,13 @@ def backward(
     else:
         roots, grads, user = _roots(_as_list(tensors), grad_tensors)
     targets = None
+    ins: list[Tensor] = []
     if inputs is not None:
-        targets = {_key_of(t): i for i, t in enumerate(_check_inputs(_as_list(inputs)))}
-    _execute(
+        ins = _check_inputs(_as_list(inputs))
+        if not ins:
+            raise RuntimeError("backward(): the 'inputs' argument cannot be empty")
+        targets = {_key_of(t): i for i, t in enumerate(ins)}
+    captured = _execute(
         roots,
         grads,
         user,
@@ -91,6 +95,11 @@ def backward(
         targets,
         accumulate=True,
     )
+    for t in ins:  # a non-leaf among the inputs gets its .grad too, as in PyTorch
+        g = captured.get(_key_of(t)) if t.grad_fn is not None else None
+        if g is not None:
+            g = g if create_graph else Tensor._make(g.data.copy())
+            t.grad = g if t.grad is None else t.grad + g
 
 
 def grad(
@@ -232,6 +241,7 @@ def _execute(
     """
     needed = _needed(roots, targets) if targets is not None else None
     anomaly = state.anomaly
+    check_nan = anomaly and state.anomaly_check_nan
     observers = tuple(_observers) if _observers else ()
     # Without create_graph nothing of the backward pass is recorded, so gradients flow as
     # plain arrays: ops with a raw backward (``Function._raw_backward``) run on them directly.
@@ -315,7 +325,7 @@ def _execute(
                 elif needed is not None and not needed.get(nxt):
                     continue
                 else:
-                    gi = _edge_grad(fn, i, gi, gshape, raw, anomaly)
+                    gi = _edge_grad(fn, i, gi, gshape, raw, check_nan)
                 # _deliver, inline (a call per edge is 2% of the 10-op chain)
                 key = (nxt, nrs[i]) if nrs and nrs[i] else nxt
                 prev = buffers.get(key)
@@ -384,7 +394,9 @@ def _deliver(
         leaves.append(fn)
 
 
-def _edge_grad(fn: Node, i: int, g: Any, gshape: tuple[int, ...], raw: bool, anomaly: bool) -> Any:
+def _edge_grad(
+    fn: Node, i: int, g: Any, gshape: tuple[int, ...], raw: bool, check_nan: bool
+) -> Any:
     """The gradient a node's backward gave input ``i``, ready to pass on: an array when
     ``raw``, else a Tensor; summed to the input's shape; checked (a user's op gives the
     output's shape; in anomaly mode, finite values)."""
@@ -399,7 +411,7 @@ def _edge_grad(fn: Node, i: int, g: Any, gshape: tuple[int, ...], raw: bool, ano
             g = _sum_to(fn, i, g, shapes[i])
     elif not fn.op._raw_backward and g.shape != gshape:
         _bad_shape(fn, i, g.shape, gshape)
-    if anomaly:
+    if check_nan:
         _check_finite(fn, i, g)
     return g
 

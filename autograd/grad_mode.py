@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _State(threading.local):
     grad_enabled: bool = True
     anomaly: bool = False
+    anomaly_check_nan: bool = True  # detect_anomaly(check_nan=False): traces, no NaN check
     # Set by the engine while a backward without create_graph runs: ops whose backward works
     # on NumPy arrays (``Function._raw_backward``) get arrays from ``saved_tensors``.
     raw: bool = False
@@ -51,12 +53,44 @@ class _GradModeContext:
         state.grad_enabled = self._prev.pop()
 
     def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.__class__():
-                return func(*args, **kwargs)
+        return _decorate(self.__class__, func)
 
-        return wrapper  # type: ignore[return-value]
+
+def _decorate(context: Callable[[], Any], func: F) -> F:
+    """``func`` run inside a fresh ``context()`` each call; for a generator function, each
+    step of the generator (as PyTorch's decorators do: the body runs between steps)."""
+    if inspect.isgeneratorfunction(func):
+
+        @functools.wraps(func)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            gen = func(*args, **kwargs)
+            try:
+                with context():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with context():
+                            gen.close()
+                        raise
+                    except BaseException as e:
+                        with context():
+                            response = gen.throw(e)
+                    else:
+                        with context():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with context():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class no_grad(_GradModeContext):
@@ -92,13 +126,21 @@ class set_grad_enabled:
 
     def __init__(self, mode: bool) -> None:
         self._prev = state.grad_enabled
-        state.grad_enabled = bool(mode)
+        self._mode = bool(mode)
+        state.grad_enabled = self._mode
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc: object) -> None:
         state.grad_enabled = self._prev
+
+    def __call__(self, func: F) -> F:
+        """As a decorator, ``@set_grad_enabled(False)``: the mode applies inside ``func``
+        only (making this object switched it; that is undone here)."""
+        state.grad_enabled = self._prev
+        mode = self._mode
+        return _decorate(lambda: set_grad_enabled(mode), func)
 
 
 class detect_anomaly:
@@ -119,22 +161,19 @@ class detect_anomaly:
 
     def __init__(self, check_nan: bool = True) -> None:
         self._check = check_nan
-        self._prev: list[bool] = []
+        self._prev: list[tuple[bool, bool]] = []
 
     def __enter__(self) -> None:
-        self._prev.append(state.anomaly)
-        state.anomaly = self._check
+        self._prev.append((state.anomaly, state.anomaly_check_nan))
+        state.anomaly = True  # forward traces are kept either way, as in PyTorch
+        state.anomaly_check_nan = self._check
 
     def __exit__(self, *exc: object) -> None:
-        state.anomaly = self._prev.pop()
+        state.anomaly, state.anomaly_check_nan = self._prev.pop()
 
     def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with detect_anomaly(self._check):
-                return func(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        check = self._check
+        return _decorate(lambda: detect_anomaly(check), func)
 
 
 def is_anomaly_enabled() -> bool:

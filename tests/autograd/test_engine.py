@@ -571,3 +571,12 @@ def test_create_graph_gradients_of_kinked_ops_require_grad_as_pytorch(op):
     assert g.tolist() == ([0.0, 0.0, 1.0] if op == "relu" else [-1.0, 0.0, 1.0])
     (gg,) = autograd.grad(g.sum(), x)
     assert gg.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_backward_inputs_fill_a_non_leafs_grad_and_cannot_be_empty():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    w = x * 2.0
+    (w * w).sum().backward(inputs=[w, x])
+    assert w.grad.tolist() == [4.0, 8.0] and x.grad.tolist() == [8.0, 16.0]  # torch 2.13
+    with pytest.raises(RuntimeError, match="'inputs' argument cannot be empty"):
+        (x * x).sum().backward(inputs=[])

@@ -86,3 +86,36 @@ def test_without_anomaly_nan_passes_silently():
     x.sqrt().sum().backward()
     assert np.isinf(x.grad.data).all()
     assert not autograd.is_anomaly_enabled()
+
+
+def test_decorated_generators_run_each_step_in_the_mode_as_pytorch():
+    @autograd.no_grad()
+    def steps():
+        yield autograd.is_grad_enabled()
+        sent = yield "ready"
+        yield sent, autograd.is_grad_enabled()
+
+    g = steps()
+    assert next(g) is False and autograd.is_grad_enabled()  # the caller keeps its mode
+    assert next(g) == "ready" and g.send(7) == (7, False)
+
+    @autograd.set_grad_enabled(False)
+    def plain():
+        return autograd.is_grad_enabled()
+
+    assert autograd.is_grad_enabled() and plain() is False and autograd.is_grad_enabled()
+
+    @autograd.enable_grad()
+    def inner():
+        yield autograd.is_grad_enabled()
+
+    with autograd.no_grad():
+        assert list(inner()) == [True]
+
+
+def test_detect_anomaly_without_nan_check_keeps_traces_and_skips_the_check():
+    x = autograd.tensor([0.0], requires_grad=True)
+    with autograd.detect_anomaly(check_nan=False):
+        assert autograd.is_anomaly_enabled()
+        (x.sqrt() * 0.0).sum().backward()  # inf * 0: NaN, not checked (as PyTorch)
+    assert np.isnan(x.grad.data).all()
