@@ -259,11 +259,15 @@ class Function:
             ctx._extra = None
             ctx.next_functions = (None,) * len(args)
         token = _set_errstate(_IGNORE)
+        mode = state.grad_enabled
+        if not cls._fast_ctx:  # a user's forward runs with grad mode off, as in PyTorch
+            state.grad_enabled = False
         try:
             out = cls.forward(ctx, *arrays)
         except ValueError as e:
             raise OpError(_shape_message(cls, e, arrays)) from None
         finally:
+            state.grad_enabled = mode
             _reset_errstate(token)
         if type(out) is tuple:
             return cls._wrap_many(ctx, args, arrays, out, record)

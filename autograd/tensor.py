@@ -1077,6 +1077,12 @@ class RemovableHandle:
         if self._hook in self._ref:
             self._ref.remove(self._hook)
 
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:  # ``with t.register_hook(f):``, as PyTorch's
+        self.remove()
+
 
 # -- conversions and argument checks ------------------------------------------------------------
 def _to_array(data: Any, dtype: Any) -> np.ndarray:

@@ -133,3 +133,30 @@ def test_wrong_number_of_gradients_is_a_clear_error():
     a = autograd.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="returned 1 gradients, but forward had 2"):
         Bad.apply(a, a).sum().backward()
+
+
+def test_a_custom_forward_runs_with_grad_mode_off_as_pytorch():
+    seen = []
+
+    class Double(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            seen.append(autograd.is_grad_enabled())
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    Double.apply(x).sum().backward()
+    assert seen == [False] and autograd.is_grad_enabled() and x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_hook_handle_is_a_context_manager_as_pytorch():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+    with x.register_hook(lambda g: calls.append(1)):
+        (x * 1.0).sum().backward()
+    (x * 1.0).sum().backward()
+    assert calls == [1]
