@@ -410,7 +410,7 @@ def _edge_grad(
         if g.shape != shapes[i]:
             g = _sum_to(fn, i, g, shapes[i])
     elif not fn.op._raw_backward and g.shape != gshape:
-        _bad_shape(fn, i, g.shape, gshape)
+        g = _sum_to(fn, i, g, gshape)  # summed if it broadcasts to the input, as PyTorch
     if check_nan:
         _check_finite(fn, i, g)
     return g
@@ -452,24 +452,22 @@ def _node_grads(
     accumulate: bool,
     raw: bool,
 ) -> list[Any]:
-    """The gradient of each of the node's outputs (arrays when ``raw``; zeros for an output
-    that got none), after tensor hooks and retain_grad."""
+    """The gradient of each of the node's outputs (arrays when ``raw``), after tensor hooks
+    and retain_grad. An output that got none has no hook call, no .grad and no captured
+    gradient (as in PyTorch), and zeros for the node's backward."""
     extra = fn._extra
     if extra is None:
         gs = [buffers.pop(fn)]
+        got = None
     else:
         n = extra.get("n_out", 1)
-        meta = extra.get("out_meta")
-        gs = []
-        for i in range(n):
-            g = buffers.pop(_key(fn, i), None)
-            if g is None:
-                g = np.zeros(*meta[i])  # type: ignore[index]
-                g = g if raw else Tensor._make(g)
-            gs.append(g)
+        gs = [buffers.pop(_key(fn, i), None) for i in range(n)]
+        got = [g is not None for g in gs]
         hooks = extra.get("hooks", {})
         retain = extra.get("retain", {})
         for i in range(n):
+            if not got[i]:
+                continue
             gs[i] = _run_hooks(hooks.get(i), gs[i], raw)
             ref = retain.get(i)
             t = ref() if ref is not None else None
@@ -482,8 +480,14 @@ def _node_grads(
     if targets is not None:
         for i, g in enumerate(gs):
             k = _key(fn, i)
-            if k in targets:
+            if k in targets and (got is None or got[i]):
                 captured[k] = Tensor._make(g) if raw else g
+    if got is not None and not all(got):
+        meta = fn._extra["out_meta"]  # type: ignore[index]
+        for i, g in enumerate(gs):
+            if g is None:  # the backward still gets every output's gradient: zeros
+                z = np.zeros(*meta[i])
+                gs[i] = z if raw else Tensor._make(z)
     return gs
 
 
@@ -495,7 +499,12 @@ def _run_hooks(hooks: list[Any] | None, g: Any, raw: bool = False) -> Any:
         for hook in list(hooks):
             new = hook(g)
             if new is not None:
-                if not isinstance(new, Tensor) or new.shape != g.shape:
+                if not isinstance(new, Tensor):
+                    raise TypeError(
+                        f"a hook returned {type(new).__name__}; it must return None or a Tensor "
+                        f"of shape {g.shape}"
+                    )
+                if new.shape != g.shape:
                     raise RuntimeError(
                         f"a hook returned {type(new).__name__} "
                         f"{getattr(new, 'shape', '')}; it must return None or a Tensor of "

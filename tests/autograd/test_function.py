@@ -160,3 +160,49 @@ def test_a_hook_handle_is_a_context_manager_as_pytorch():
         (x * 1.0).sum().backward()
     (x * 1.0).sum().backward()
     assert calls == [1]
+
+
+class _Two(autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, ga, gb):  # an output with no gradient comes as zeros
+        return ga * 2 + gb * 3
+
+
+def test_an_output_that_gets_no_gradient_gets_no_hook_grad_or_capture_as_pytorch():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    a, b = _Two.apply(x)
+    with pytest.raises(RuntimeError, match="not used"):
+        autograd.grad(a.sum(), b, retain_graph=True)
+    gb, gx = autograd.grad(a.sum(), [b, x], allow_unused=True, retain_graph=True)
+    assert gb is None and gx.tolist() == [2.0, 2.0]
+    calls = []
+    b.retain_grad()
+    b.register_hook(calls.append)
+    a.sum().backward()
+    assert b.grad is None and calls == [] and x.grad.tolist() == [2.0, 2.0]
+
+
+def test_a_custom_backward_gradient_that_broadcasts_is_summed_as_pytorch():
+    class Keep(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.reshape(1, 2) * autograd.ones(3, 1)  # (3, 2) for a (2,) input: summed
+
+    y = autograd.tensor([1.0, 2.0], requires_grad=True)
+    Keep.apply(y).sum().backward()
+    assert y.grad.tolist() == [3.0, 3.0]
+
+
+def test_a_hook_returning_a_non_tensor_is_a_type_error_as_pytorch():
+    z = autograd.tensor([1.0], requires_grad=True)
+    z.register_hook(lambda g: 1.0)
+    with pytest.raises(TypeError, match="a hook returned float"):
+        (z * 1.0).sum().backward()
