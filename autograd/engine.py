@@ -574,6 +574,7 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool, stored: set[int]) -
     if g.dtype != leaf.dtype:
         g = g.astype(leaf.dtype)
     if leaf.grad is not None:
+        _check_assigned_grad(leaf)
         leaf.grad = leaf.grad + g if create_graph else Tensor._make(leaf.grad.data + g.data)
         return
     if not create_graph:
@@ -594,6 +595,7 @@ def _accumulate_raw(leaf: Tensor, g: np.ndarray, stored: set[int]) -> None:
         g = g.astype(leaf.data.dtype)
     old = leaf.grad
     if old is not None:
+        _check_assigned_grad(leaf)
         od = old.data
         if od.shape == g.shape and od.dtype == g.dtype and od.flags.writeable:
             np.add(od, g, out=od)
@@ -605,6 +607,18 @@ def _accumulate_raw(leaf: Tensor, g: np.ndarray, stored: set[int]) -> None:
         g = g.copy()
     stored.add(id(g))
     leaf.grad = Tensor._make(g)
+
+
+def _check_assigned_grad(leaf: Tensor) -> None:
+    """A ``.grad`` the user assigned must be a Tensor of the leaf's shape (PyTorch checks at
+    the assignment; ``grad`` is a plain slot here, so the check is at the next backward)."""
+    old = leaf.grad
+    if not isinstance(old, Tensor):
+        raise TypeError(f"a tensor's .grad must be a Tensor or None, not {type(old).__name__}")
+    if old.shape != leaf.shape:
+        raise RuntimeError(
+            f"a tensor's .grad has shape {old.shape}, but the tensor has shape {leaf.shape}"
+        )
 
 
 def _owned(g: Any, frames: int = 1) -> bool:

@@ -580,3 +580,16 @@ def test_backward_inputs_fill_a_non_leafs_grad_and_cannot_be_empty():
     assert w.grad.tolist() == [4.0, 8.0] and x.grad.tolist() == [8.0, 16.0]  # torch 2.13
     with pytest.raises(RuntimeError, match="'inputs' argument cannot be empty"):
         (x * x).sum().backward(inputs=[])
+
+
+def test_an_assigned_grad_must_be_a_tensor_of_the_leafs_shape():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = np.array([1.0, 2.0], np.float32)  # PyTorch refuses this at the assignment
+    with pytest.raises(TypeError, match=r"\.grad must be a Tensor or None, not ndarray"):
+        (x * x).sum().backward()
+    x.grad = autograd.tensor([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(RuntimeError, match=r"\.grad has shape \(2, 2\), but the tensor has"):
+        (x * x).sum().backward()
+    x.grad = autograd.tensor([1.0, 1.0])
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [3.0, 5.0]
