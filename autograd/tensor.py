@@ -369,9 +369,13 @@ class Tensor:
         return _compare(np.greater_equal, self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not isinstance(other, _COMPARABLE):  # a str, None, a list: False, as in PyTorch
+            return NotImplemented
         return _compare(np.equal, self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if not isinstance(other, _COMPARABLE):
+            return NotImplemented
         return _compare(np.not_equal, self, other)
 
     def __and__(self, other: Any) -> Tensor:
@@ -1054,6 +1058,9 @@ class Tensor:
 
 
 _new = object.__new__
+# What == and != compare elementwise; anything else (a str, None, a list) is not equal, as in
+# PyTorch (Python's fallback: identity)
+_COMPARABLE = (Tensor, int, float, complex, np.ndarray, np.generic)
 _VERSION_LOCK = threading.Lock()
 _DEFAULT_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 builtins_max = max

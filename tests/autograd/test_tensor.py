@@ -366,3 +366,11 @@ def test_bad_op_arguments_raise_runtime_error_as_pytorch_and_value_error(bad) ->
     with pytest.raises(RuntimeError) as info:
         bad()
     assert isinstance(info.value, ValueError)
+
+
+def test_comparing_with_a_non_number_is_not_equal_as_pytorch() -> None:
+    t = autograd.tensor([1.0, 2.0])
+    for other in ("x", None, object(), [1.0, 2.0]):  # torch 2.13: False / True, no error
+        assert (t == other) is False and (t != other) is True
+    assert (t == 1.0).tolist() == [True, False]
+    assert (t != np.array([1.0, 3.0])).tolist() == [False, True]
