@@ -580,7 +580,7 @@ class Node:
         """
         box = self._kept_box(nr)
         if box is None:
-            box = [0, ""]
+            box = [0, "", 0]  # version, last in-place op, recorded in-place ops
             saved = self._saved
             if (
                 saved
@@ -712,18 +712,19 @@ def _pack_saved2(ctx: Node, a: Any, ad: Any, b: Any, bd: Any, out: np.ndarray, r
 def _watch_base(ctx: Node, base: Any, view: Tensor) -> None:
     """A view of an op's output (a non-leaf) keeps that op's node as its input; a recorded
     in-place op on the base later gives the base a new node, which the view's gradient would
-    miss. So the view's node notes the shared version counter, and backward refuses to run
-    it once the counter has moved (``_check_view``): a clear error, not a wrong gradient.
-    (PyTorch rebases the view's node instead. A leaf's views are not watched: a leaf is only
-    changed in place under no_grad, which leaves their gradients right.)"""
+    miss. So the view's node notes how many recorded in-place ops the shared version counter
+    has seen, and backward refuses to run it once that has moved (``_check_view``): a clear
+    error, not a wrong gradient. (PyTorch rebases the view's node instead. Changes under
+    no_grad leave the graph, and so the views' gradients, as they were; a leaf is only
+    changed in place under no_grad, so its views are not watched.)"""
     box = view._version
     if box is not None and isinstance(base, Tensor) and base.grad_fn is not None:
-        ctx._extras()["view_of"] = (box, box[0])
+        ctx._extras()["view_of"] = (box, box[2])
 
 
 def _check_view(fn: Node, watched: tuple[list[Any], int]) -> None:
-    box, version = watched
-    if box[0] != version:
+    box, recorded = watched
+    if box[2] != recorded:  # a recorded in-place op gave the base a new node since
         raise RuntimeError(
             f"{fn.name()}: this view was taken of a tensor that {box[1] or 'an in-place op'} "
             f"then changed in place, so its gradient would skip that change (PyTorch "

@@ -231,7 +231,7 @@ class Tensor:
                 if box is None:  # an op's output: its node makes it (and checks it if saved)
                     fn = self.grad_fn
                     nr = self._output_nr
-                    box = self._version = [0, ""] if fn is None else fn._output_box(nr)
+                    box = self._version = [0, "", 0] if fn is None else fn._output_box(nr)
         return box
 
     def _share_version(self, src: Any, out: np.ndarray) -> None:
@@ -949,7 +949,9 @@ class Tensor:
                 f"written in place; .clone() it first"
             )
         if record:
-            self._ensure_version()  # while grad_fn is still the node that made these values
+            # while grad_fn is still the node that made these values; the third item counts
+            # recorded changes, which leave earlier views' nodes behind (_check_view)
+            self._ensure_version()[2] += 1
             old = Tensor._make(self.data, self.grad_fn, self._output_nr)
             old.requires_grad = self.requires_grad
             if ufunc is not None:  # arithmetic: PyTorch's result dtype, as out of place

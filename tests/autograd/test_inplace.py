@@ -346,3 +346,10 @@ def test_views_taken_after_the_change_or_of_leaves_are_fine():
         w.add_(1.0)  # a parameter update: its views' gradients are unchanged
     (v * 3.0).sum().backward()
     assert w.grad.tolist() == [3.0, 3.0]
+    z = leaf([1.0, 2.0])
+    y = z * 2.0
+    u = y[0:1]
+    with autograd.no_grad():
+        y.add_(1.0)  # not recorded: the graph, and u's gradient, stay as they were (torch too)
+    u.sum().backward()
+    assert z.grad.tolist() == [2.0, 0.0]
