@@ -341,10 +341,10 @@ class Tensor:
         return Pow._apply2(*_operands(other, self, numbers=False))
 
     def __matmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(*_operands(self, _as_tensor(other)))
+        return MatMul.apply(*_operands(*_same_dtype_matmul(self, other)))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(*_operands(_as_tensor(other), self))
+        return MatMul.apply(*_operands(*_same_dtype_matmul(other, self)))
 
     def __neg__(self) -> Tensor:
         return Neg._apply1(self)
@@ -1166,6 +1166,24 @@ def _data(x: Any) -> Any:
 
 def _as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _same_dtype_matmul(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """matmul's operands, refusing two floating tensors of different dtypes as PyTorch does
+    (float32 @ float64 is an error there, not a silent float64 result). An integer tensor
+    beside a floating one takes its dtype, as every op here does (PyTorch refuses that too)."""
+    if (
+        isinstance(a, Tensor)
+        and isinstance(b, Tensor)
+        and a.data.dtype != b.data.dtype
+        and a.data.dtype.kind in "fc"
+        and b.data.dtype.kind in "fc"
+    ):
+        raise OpError(
+            f"matmul: expected both operands to have the same dtype, but got {a.data.dtype} "
+            f"and {b.data.dtype} (shapes {a.shape} and {b.shape})"
+        )
+    return _as_tensor(a), _as_tensor(b)
 
 
 def _any_requires_grad(args: Sequence[Any]) -> bool:

@@ -306,3 +306,13 @@ def test_matmul_and_einsum_keep_float32() -> None:
         out.sum().backward()
         assert a.grad is not None and a.grad.dtype == np.float32
         a.grad = None
+
+
+def test_matmul_of_two_float_dtypes_is_an_error_as_pytorch() -> None:
+    a = autograd.ones(2, 2)
+    b = autograd.ones(2, 2, dtype=np.float64)
+    with pytest.raises(RuntimeError, match="same dtype, but got float32 and float64"):
+        a @ b
+    with pytest.raises(RuntimeError, match="same dtype, but got float64 and float32"):
+        autograd.matmul(b, a)
+    assert (a @ autograd.tensor([1, 2])).dtype == np.float32  # an int tensor takes a's dtype
