@@ -259,15 +259,16 @@ class Function:
             ctx._extra = None
             ctx.next_functions = (None,) * len(args)
         token = _set_errstate(_IGNORE)
-        mode = state.grad_enabled
+        user_mode = None  # our ops' forwards record nothing: grad mode is left alone for them
         if not cls._fast_ctx:  # a user's forward runs with grad mode off, as in PyTorch
-            state.grad_enabled = False
+            user_mode, state.grad_enabled = state.grad_enabled, False
         try:
             out = cls.forward(ctx, *arrays)
         except ValueError as e:
             raise OpError(_shape_message(cls, e, arrays)) from None
         finally:
-            state.grad_enabled = mode
+            if user_mode is not None:
+                state.grad_enabled = user_mode
             _reset_errstate(token)
         if type(out) is tuple:
             return cls._wrap_many(ctx, args, arrays, out, record)

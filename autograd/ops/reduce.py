@@ -108,24 +108,28 @@ class Prod(Function):
         zeros = int(np.count_nonzero(np.asarray(x) == 0))
         if not zeros:
             return g * (out / x), None, None
-        if dims is None and zeros > 1 and not is_grad_enabled():
-            return zeros_of(x), None, None  # every product of others has a zero (PyTorch's)
         if is_grad_enabled():  # create_graph: the masks below are constants in x
             return g * _prod_of_others(x, dims), None, None
+        if dims is None and zeros > 1:
+            return zeros_of(x), None, None  # every product of others has a zero (PyTorch's)
         # With zeros, out / x is 0/0: each element's product of the others, from the
         # products before and after it (no division, so an inf beside a zero gives 0 or NaN
         # exactly as the product does, as PyTorch's prod_safe_zeros_backward).
         return g * _prod_of_others_raw(x, dims), None, None
 
 
+def _reduced_dims_last(nd: int, dims: tuple[int, ...] | None) -> tuple[tuple[int, ...], int]:
+    """The permutation that puts the reduced ``dims`` last, and how many dims stay in front."""
+    red = tuple(range(nd)) if dims is None else dims
+    return tuple(d for d in range(nd) if d not in red) + red, nd - len(red)
+
+
 def _prod_of_others_raw(x: np.ndarray, dims: tuple[int, ...] | None) -> np.ndarray:
     """For each element of the array ``x``, the product of the others in its slice over
     ``dims``: exclusive cumulative products from the left and from the right, O(n)."""
-    nd = x.ndim
-    red = tuple(range(nd)) if dims is None else dims
-    perm = tuple(d for d in range(nd) if d not in red) + red
+    perm, kept = _reduced_dims_last(x.ndim, dims)
     xp = np.transpose(x, perm)
-    lead = xp.shape[: nd - len(red)]
+    lead = xp.shape[:kept]
     flat = xp.reshape(lead + (-1,))
     ones = np.ones(lead + (1,), x.dtype)
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
@@ -139,11 +143,10 @@ def _prod_of_others(x: Tensor, dims: tuple[int, ...] | None) -> Tensor:
     is x2). Each slice of n elements becomes n rows of itself with a 1 on the diagonal: O(n^2),
     used only when the backward pass is itself recorded."""
     nd = x.ndim
-    red = tuple(range(nd)) if dims is None else dims
-    perm = tuple(d for d in range(nd) if d not in red) + red
+    perm, kept = _reduced_dims_last(nd, dims)
     xp = x.permute(*perm) if nd else x
-    lead = xp.shape[: nd - len(red)]
-    n = int(np.prod(xp.shape[nd - len(red) :]))
+    lead = xp.shape[:kept]
+    n = int(np.prod(xp.shape[kept:]))
     rows = where(np.eye(n, dtype=bool), 1.0, xp.reshape(lead + (1, n)))
     others = rows.prod(-1).reshape(xp.shape)
     return others.permute(*np.argsort(perm).tolist()) if nd else others
